@@ -1,0 +1,17 @@
+"""Cosh: elementwise hyperbolic cosine."""
+import numpy as np
+
+from onnxjit.compiler import prims
+from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+
+
+@register("Cosh", since=9)
+class Cosh(OpDef):
+    fusion = Fusion.ELEMENTWISE
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):  # out-of-domain input gives NaN/inf, as in C
+            return np.asarray(np.cosh(x), dtype=x.dtype)
+
+    def expr(self, x: prims.Expr) -> prims.Expr:
+        return prims.unary(prims.Prim.COSH, x)

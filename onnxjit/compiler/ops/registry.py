@@ -1,0 +1,161 @@
+"""The op registry: every ONNX op is declared once, in its own file, with `@register`.
+
+An op file declares a subclass of `OpDef` per semantic version of the op:
+
+    @register("Relu", since=6)
+    class Relu(OpDef):
+        fusion = Fusion.ELEMENTWISE
+        def reference(self, x):             # numpy kernel: CPU fallback and test oracle
+            return np.maximum(x, x.dtype.type(0))
+        def expr(self, x):                  # scalar expression over Prims (elementwise ops)
+            return prims.maximum(x, 0)
+
+Attributes are declared with their defaults in `attrs` (`REQUIRED` for mandatory ones) and read as
+`self.a.<name>`. `reference` takes the node's inputs positionally (None for a missing optional
+input) and returns one array or a tuple/list of outputs (None for an output not produced).
+"""
+from __future__ import annotations
+
+import enum
+from types import SimpleNamespace
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from onnxjit.errors import InvalidGraph, NotImplemented as OrtNotImplemented
+
+
+class Fusion(enum.Enum):
+    """How the fusion planner may treat an op."""
+
+    ELEMENTWISE = "elementwise"
+    REDUCTION = "reduction"
+    INDEX = "index"        # transpose/slice/gather/concat/reshape…: index maps
+    TEMPLATE = "template"  # MatMul, Gemm, Conv, pooling: hand-written skeleton + epilogue
+    OPAQUE = "opaque"      # host kernel between compiled groups
+
+
+class Domain(str, enum.Enum):
+    AI_ONNX = ""
+    AI_ONNX_ML = "ai.onnx.ml"
+    MICROSOFT = "com.microsoft"
+
+
+REQUIRED = object()
+
+
+class OpDef:
+    """One version of one ONNX op. Instantiated per node with its attributes resolved."""
+
+    domain: ClassVar[str] = ""
+    op_type: ClassVar[str] = ""
+    since: ClassVar[int] = 1
+    fusion: ClassVar[Fusion] = Fusion.OPAQUE
+    attrs: ClassVar[dict[str, Any]] = {}
+    # Deterministic ops may be constant-folded; random generators may not.
+    deterministic: ClassVar[bool] = True
+
+    def __init__(self, node: Any = None, opset: int | None = None, runner: Any = None):
+        self.node = node
+        self.opset = opset if opset is not None else self.since
+        self.runner = runner  # executes subgraphs for control-flow ops (If/Loop/Scan)
+        given = dict(node.attrs) if node is not None else {}
+        values = {}
+        for name, default in self.attrs.items():
+            if name in given:
+                values[name] = given.pop(name)
+            elif default is REQUIRED:
+                raise InvalidGraph(f"node {self.node_name} ({self.op_type}) lacks required attribute {name!r}")
+            else:
+                values[name] = default
+        values.update(given)  # undeclared attributes stay visible (ops may read them)
+        self.a = SimpleNamespace(**values)
+
+    @property
+    def node_name(self) -> str:
+        return self.node.name if self.node is not None else self.op_type
+
+    def reference(self, *inputs: Any) -> Any:
+        raise OrtNotImplemented(f"{self.op_type} has no reference kernel")
+
+    def run(self, inputs: list[Any]) -> list[Any]:
+        """Call `reference` and normalise its result to a list of outputs."""
+        out = self.reference(*inputs)
+        if isinstance(out, tuple):
+            return list(out)
+        if isinstance(out, list) and self.returns_list:
+            return out
+        return [out]
+
+    # Control-flow ops read outer-scope values: they set needs_env and implement run_with_env.
+    needs_env: ClassVar[bool] = False
+
+    def run_with_env(self, inputs: list[Any], env: dict[str, Any]) -> list[Any]:
+        raise OrtNotImplemented(f"{self.op_type} does not implement run_with_env")
+
+    # An op whose single output is a sequence returns a python list: set returns_list = False
+    # there so the list is not taken as several outputs.
+    returns_list: ClassVar[bool] = True
+
+    def run_subgraph(self, graph: Any, inputs: list[Any], outer: dict[str, Any] | None = None) -> list[Any]:
+        """Run a nested graph (If/Loop/Scan bodies) with positional inputs; outer-scope values visible."""
+        if self.runner is None:
+            raise OrtNotImplemented(f"{self.op_type} needs a subgraph runner")
+        return self.runner(graph, inputs, outer or {})
+
+
+_REGISTRY: dict[tuple[str, str], list[type[OpDef]]] = {}
+
+
+def register(op_type: str, since: int = 1, domain: str = "") -> Callable[[type[OpDef]], type[OpDef]]:
+    """Class decorator: declare `cls` as version `since` of `domain::op_type`."""
+
+    def deco(cls: type[OpDef]) -> type[OpDef]:
+        cls.op_type, cls.since, cls.domain = op_type, since, domain
+        versions = _REGISTRY.setdefault((domain, op_type), [])
+        if any(v.since == since for v in versions):
+            raise ValueError(f"{domain}::{op_type} since {since} registered twice")
+        versions.append(cls)
+        versions.sort(key=lambda c: c.since)
+        return cls
+
+    return deco
+
+
+def lookup(domain: str, op_type: str, opset: int) -> type[OpDef] | None:
+    """The newest registered version of the op not newer than `opset`."""
+    _ensure_loaded()
+    domain = "" if domain == "ai.onnx" else domain
+    versions = _REGISTRY.get((domain, op_type), [])
+    found = None
+    for cls in versions:
+        if cls.since <= opset:
+            found = cls
+    return found
+
+
+def registered() -> dict[tuple[str, str], list[type[OpDef]]]:
+    _ensure_loaded()
+    return _REGISTRY
+
+
+_loaded = False
+
+
+def _ensure_loaded() -> None:
+    """Import every domain package once; each imports its op modules, which register themselves."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        import importlib
+        import pkgutil
+
+        from onnxjit.compiler import ops
+
+        for info in pkgutil.iter_modules(ops.__path__):
+            if info.ispkg:
+                importlib.import_module(f"{ops.__name__}.{info.name}")
+
+
+def as_np(x: Any) -> np.ndarray:
+    return x if isinstance(x, np.ndarray) else np.asarray(x)

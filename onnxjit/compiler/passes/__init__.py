@@ -1,0 +1,1 @@
+"""Graph passes, each small and named. `optimize` runs them in order for a given level."""

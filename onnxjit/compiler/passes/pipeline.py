@@ -1,0 +1,33 @@
+"""The pass pipeline for a graph-optimisation level."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from onnxjit.compiler.ir import Model
+from onnxjit.compiler.ops.registry import lookup
+from onnxjit.compiler.passes.constant_folding import fold_constants
+from onnxjit.compiler.passes.dead_code import remove_dead_nodes
+from onnxjit.compiler.passes.identity import remove_identities
+from onnxjit.compiler.passes.inline_functions import inline_functions
+from onnxjit.compiler.passes.validate import validate
+
+
+@dataclass
+class PassReport:
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def has_kernel(domain: str, op_type: str, opset: int) -> bool:
+    return lookup(domain, op_type, opset) is not None
+
+
+def optimize(model: Model, level: int, overridable: set[str]) -> PassReport:
+    """level: 0 = none, 1 = basic (folding, identities, dead nodes), 2+ = extended (same for now)."""
+    report = PassReport()
+    validate(model.graph)
+    report.counts["inlined_functions"] = inline_functions(model, has_kernel)
+    if level >= 1:
+        report.counts["identities_removed"] = remove_identities(model.graph)
+        report.counts["constants_folded"] = fold_constants(model.graph, model.opsets, overridable)
+        report.counts["dead_nodes_removed"] = remove_dead_nodes(model.graph)
+    return report

@@ -1,0 +1,1 @@
+"""Execution providers: one subpackage each; the interface lives in base.py."""

@@ -1,0 +1,1 @@
+"""The onnxruntime-shaped surface: session, options, values, bindings."""

@@ -1,0 +1,78 @@
+"""Provider names, availability and the user's provider list resolved in priority order."""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from onnxjit.providers.base import ALIASES, ProviderName
+
+ALL_PROVIDERS = [p.value for p in (ProviderName.TRITON, ProviderName.NUMBA, ProviderName.CPU)]
+
+
+def gpu_available() -> bool:
+    try:
+        import torch  # noqa: PLC0415 - optional dependency
+
+        return bool(torch.cuda.is_available())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def numba_available() -> bool:
+    try:
+        import numba  # noqa: F401, PLC0415
+
+        from onnxjit.providers import numba as _nb  # noqa: F401, PLC0415
+
+        return hasattr(_nb, "NumbaProvider")
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def available_providers() -> list[str]:
+    out = []
+    if gpu_available():
+        out.append(ProviderName.TRITON.value)
+    if numba_available():
+        out.append(ProviderName.NUMBA.value)
+    out.append(ProviderName.CPU.value)
+    return out
+
+
+def resolve(providers: list[Any] | None, provider_options: list[dict] | None) -> list[tuple[ProviderName, dict]]:
+    """[(provider, options)] in priority order, unknown or unavailable ones dropped with a warning."""
+    available = available_providers()
+    if providers is None:
+        names: list[tuple[str, dict]] = [(p, {}) for p in available if p != ProviderName.TRITON.value]
+    else:
+        if provider_options is not None and len(provider_options) != len(providers):
+            raise ValueError("'providers' and 'provider_options' should be the same length if both are given.")
+        names = []
+        for k, p in enumerate(providers):
+            if isinstance(p, tuple):
+                name, opts = p[0], dict(p[1])
+            else:
+                name, opts = p, dict(provider_options[k]) if provider_options else {}
+            if not isinstance(name, str):
+                raise ValueError(f"Invalid provider entry {p!r}: expected a name or (name, options)")
+            names.append((name, opts))
+    out: list[tuple[ProviderName, dict]] = []
+    for name, opts in names:
+        canonical = ALIASES.get(name)
+        if canonical is None:
+            try:
+                canonical = ProviderName(name)
+            except ValueError:
+                warnings.warn(f"Specified provider '{name}' is not in available provider names."
+                              f"Available providers: '{', '.join(available)}'", stacklevel=3)
+                continue
+        if canonical.value not in available:
+            warnings.warn(f"{name} is not available on this machine "
+                          f"({'no CUDA GPU found' if canonical is ProviderName.TRITON else 'dependency missing'}); "
+                          "falling back to the next provider.", stacklevel=3)
+            continue
+        if all(c is not canonical for c, _ in out):
+            out.append((canonical, opts))
+    if all(c is not ProviderName.CPU for c, _ in out):
+        out.append((ProviderName.CPU, {}))
+    return out

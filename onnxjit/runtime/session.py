@@ -1,0 +1,181 @@
+"""InferenceSession: load, optimise, hand the graph to providers, validate feeds, run."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any, Sequence
+
+import numpy as np
+from onnx import ModelProto
+
+from onnxjit.compiler import loader
+from onnxjit.compiler.ir import Model, ValueInfo
+from onnxjit.compiler.passes.pipeline import optimize
+from onnxjit.compiler.passes.shape_inference import infer_shapes
+from onnxjit.errors import InvalidArgument, OnnxJitError, RuntimeException
+from onnxjit.runtime import providers as prov
+from onnxjit.runtime.feeds import check_feeds
+from onnxjit.runtime.metadata import ModelMetadata, NodeArg, ort_type_string
+from onnxjit.runtime.options import RunOptions, SessionOptions
+
+
+def _node_arg(vi: ValueInfo) -> NodeArg:
+    shape = vi.shape
+    return NodeArg(vi.name, ort_type_string(vi.type), list(shape) if shape is not None else None)
+
+
+class InferenceSession:
+    """onnxruntime.InferenceSession, compiled by onnxjit."""
+
+    def __init__(self, path_or_bytes: str | bytes | os.PathLike | ModelProto, sess_options: SessionOptions | None = None,
+                 providers: Sequence[Any] | None = None, provider_options: Sequence[dict] | None = None,
+                 **kwargs: Any):
+        t0 = time.perf_counter()
+        self._sess_options = sess_options or SessionOptions()
+        self._model_path = path_or_bytes if isinstance(path_or_bytes, (str, os.PathLike)) else None
+        proto, _ = loader.load_model_proto(path_or_bytes)
+        self._apply_initializer_overrides(proto)
+        proto = infer_shapes(proto)
+        try:
+            model = loader.model_from_proto(proto)
+        except OnnxJitError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            from onnxjit.errors import InvalidGraph
+
+            raise InvalidGraph(f"model cannot be read: {exc}") from exc
+        self._model: Model = model
+        g = model.graph
+        inits = set(g.initializers)
+        self._overridable = [vi for vi in g.inputs if vi.name in inits]
+        self._inputs = [vi for vi in g.inputs if vi.name not in inits]
+        self._outputs = list(g.outputs)
+        self._output_names = [vi.name for vi in self._outputs]
+        self.pass_report = optimize(model, int(self._sess_options.graph_optimization_level),
+                                    {vi.name for vi in self._overridable})
+        self._providers = prov.resolve(list(providers) if providers is not None else None,
+                                       list(provider_options) if provider_options is not None else None)
+        self._executable = self._prepare()
+        self._fallback_enabled = True
+        self._profile: list[dict] = []
+        self._profile_start_ns = time.perf_counter_ns()
+        self.session_create_seconds = time.perf_counter() - t0
+
+    # --- construction -----------------------------------------------------------------------
+    def _apply_initializer_overrides(self, proto: ModelProto) -> None:
+        extra = self._sess_options._initializers
+        if not extra:
+            return
+        from onnx import numpy_helper
+
+        for t in proto.graph.initializer:
+            if t.name in extra:
+                t.CopyFrom(numpy_helper.from_array(extra[t.name], t.name))
+
+    def _prepare(self):
+        from onnxjit.providers.base import ProviderName
+
+        opts = {"session_options": self._sess_options, "providers": self._providers}
+        first = self._providers[0][0]
+        if first is ProviderName.NUMBA:
+            from onnxjit.providers.numba import NumbaProvider
+
+            return NumbaProvider(dict(self._providers[0][1])).prepare(self._model, opts)
+        if first is ProviderName.TRITON:
+            from onnxjit.providers.triton import TritonProvider
+
+            return TritonProvider(dict(self._providers[0][1])).prepare(self._model, opts)
+        from onnxjit.providers.cpu import CPUProvider
+
+        return CPUProvider().prepare(self._model, opts)
+
+    # --- introspection ----------------------------------------------------------------------
+    def get_inputs(self) -> list[NodeArg]:
+        return [_node_arg(vi) for vi in self._inputs]
+
+    def get_outputs(self) -> list[NodeArg]:
+        return [_node_arg(vi) for vi in self._outputs]
+
+    def get_overridable_initializers(self) -> list[NodeArg]:
+        return [_node_arg(vi) for vi in self._overridable]
+
+    def get_modelmeta(self) -> ModelMetadata:
+        m = self._model
+        return ModelMetadata(producer_name=m.producer_name, graph_name=m.graph.name, domain=m.domain,
+                             description=m.doc_string, graph_description=m.graph_description,
+                             version=m.model_version, custom_metadata_map=dict(m.metadata_props))
+
+    def get_providers(self) -> list[str]:
+        return [p.value for p, _ in self._providers]
+
+    def get_provider_options(self) -> dict[str, dict[str, str]]:
+        return {p.value: {str(k): str(v) for k, v in o.items()} for p, o in self._providers}
+
+    def get_session_options(self) -> SessionOptions:
+        return self._sess_options
+
+    def set_providers(self, providers: Sequence[Any] | None = None, provider_options: Sequence[dict] | None = None) -> None:
+        self._providers = prov.resolve(list(providers) if providers is not None else None,
+                                       list(provider_options) if provider_options is not None else None)
+        self._executable = self._prepare()
+
+    def disable_fallback(self) -> None:
+        self._fallback_enabled = False
+
+    def enable_fallback(self) -> None:
+        self._fallback_enabled = True
+
+    @property
+    def executable(self):
+        """The provider's prepared form of the model (its plan, for compiling providers)."""
+        return self._executable
+
+    # --- running ----------------------------------------------------------------------------
+    def run(self, output_names: Sequence[str] | None, input_feed: dict[str, Any],
+            run_options: RunOptions | None = None) -> list[Any]:
+        if run_options is not None and run_options.terminate:
+            raise RuntimeException("Exiting due to terminate flag being set to true.")
+        names = list(output_names) if output_names else self._output_names
+        for n in names:
+            if n not in self._output_names:
+                raise InvalidArgument(f"Invalid output name: {n}. Model outputs: {self._output_names}")
+        feeds = check_feeds(input_feed, self._inputs, {vi.name: vi for vi in self._overridable},
+                            self._sess_options._free_dim_by_name)
+        t0 = time.perf_counter_ns()
+        try:
+            results = self._executable.run(feeds)
+        except OnnxJitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - never let a kernel error escape untyped
+            raise RuntimeException(f"Error running the model: {type(exc).__name__}: {exc}") from exc
+        if self._sess_options.enable_profiling:
+            self._profile.append({"name": "model_run", "ph": "X", "ts": (t0 - self._profile_start_ns) / 1e3,
+                                  "dur": (time.perf_counter_ns() - t0) / 1e3, "pid": os.getpid(), "tid": 0,
+                                  "cat": "Session"})
+        return [_output_value(results[n]) for n in names]
+
+    def run_with_ort_values(self, output_names: Sequence[str] | None, input_dict_ort_values: dict[str, Any],
+                            run_options: RunOptions | None = None) -> list[Any]:
+        from onnxjit.runtime.ortvalue import OrtValue
+
+        feeds = {k: v.numpy() if isinstance(v, OrtValue) else v for k, v in input_dict_ort_values.items()}
+        return [OrtValue.ortvalue_from_numpy(v) if isinstance(v, np.ndarray) else v
+                for v in self.run(output_names, feeds, run_options)]
+
+    def end_profiling(self) -> str:
+        if not self._sess_options.enable_profiling:
+            return ""
+        path = f"{self._sess_options.profile_file_prefix}{time.strftime('%Y-%m-%d_%H-%M-%S')}.json"
+        with open(path, "w") as f:
+            json.dump(self._profile, f)
+        return path
+
+    def get_profiling_start_time_ns(self) -> int:
+        return self._profile_start_ns
+
+
+def _output_value(v: Any) -> Any:
+    if isinstance(v, np.ndarray) or v is None or isinstance(v, list):
+        return v
+    return np.asarray(v)
