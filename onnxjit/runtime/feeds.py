@@ -54,6 +54,10 @@ def _check_one(name: str, value: Any, vi: ValueInfo, overrides: dict[str, int]) 
         return _as_array(value)
     if kind == "map_type":
         return value
+    if vi.elem_type is not None and not isinstance(value, np.ndarray) and isinstance(value, (list, tuple, int, float, bool)):
+        # Python lists and numbers take the input's type, as onnxruntime converts them.
+        expected = to_numpy_dtype(vi.elem_type)
+        value = np.asarray(value, dtype=expected if expected != object else None)
     arr = _as_array(value)
     if vi.elem_type is not None:
         expected = to_numpy_dtype(vi.elem_type)

@@ -1,6 +1,10 @@
 """Provider names, availability and the user's provider list resolved in priority order."""
 from __future__ import annotations
 
+import functools
+import glob
+import importlib.util
+import os
 import warnings
 from typing import Any
 
@@ -9,7 +13,14 @@ from onnxjit.providers.base import ALIASES, ProviderName
 ALL_PROVIDERS = [p.value for p in (ProviderName.TRITON, ProviderName.NUMBA, ProviderName.CPU)]
 
 
+@functools.lru_cache(maxsize=1)
 def gpu_available() -> bool:
+    """A CUDA GPU that torch can see. Importing torch costs seconds, so a machine with no NVIDIA
+    device node, or without torch and triton installed, answers False without importing it."""
+    if not (glob.glob("/dev/nvidia[0-9]*") or os.path.exists("/proc/driver/nvidia")):
+        return False
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("triton") is None:
+        return False
     try:
         import torch  # noqa: PLC0415 - optional dependency
 

@@ -20,9 +20,35 @@ from onnxjit.runtime.metadata import ModelMetadata, NodeArg, ort_type_string
 from onnxjit.runtime.options import RunOptions, SessionOptions
 
 
-def _node_arg(vi: ValueInfo) -> NodeArg:
-    shape = vi.shape
-    return NodeArg(vi.name, ort_type_string(vi.type), list(shape) if shape is not None else None)
+def _node_arg(vi: ValueInfo, declared_params: frozenset[str] = frozenset(),
+              overrides: dict[str, int] | None = None) -> NodeArg:
+    """NodeArg as onnxruntime reports it: the tensor's (or optional tensor's) dims, with free dims
+    pinned by ``add_free_dimension_override_by_name`` as ints and symbolic dims that onnx's inference
+    invented (``unk__0``, ...) as None; ``[]`` when the shape is unknown or the value is not a tensor."""
+    tp = vi.type
+    if tp is not None and tp.HasField("optional_type") and tp.optional_type.elem_type.HasField("tensor_type"):
+        tp = tp.optional_type.elem_type
+    shape = ValueInfo(vi.name, tp).shape if tp is not None else None
+    dims: list = []
+    for d in shape or ():
+        if isinstance(d, str):
+            d = (overrides or {}).get(d, d if d in declared_params else None)
+        dims.append(d)
+    return NodeArg(vi.name, ort_type_string(vi.type), dims)
+
+
+def _declared_dim_params(proto: ModelProto) -> frozenset[str]:
+    """Every dim_param the model itself names on its graph's inputs, outputs and value_info."""
+    def params(tp) -> list[str]:
+        kind = tp.WhichOneof("value")
+        if kind == "tensor_type":
+            return [d.dim_param for d in tp.tensor_type.shape.dim if d.HasField("dim_param")]
+        if kind in ("sequence_type", "optional_type"):
+            return params(getattr(tp, kind).elem_type)
+        return []
+
+    g = proto.graph
+    return frozenset(p for vi in (*g.input, *g.output, *g.value_info) for p in params(vi.type))
 
 
 class InferenceSession:
@@ -36,6 +62,7 @@ class InferenceSession:
         self._model_path = path_or_bytes if isinstance(path_or_bytes, (str, os.PathLike)) else None
         proto, _ = loader.load_model_proto(path_or_bytes)
         self._apply_initializer_overrides(proto)
+        self._declared_dim_params = _declared_dim_params(proto)
         proto = infer_shapes(proto)
         try:
             model = loader.model_from_proto(proto)
@@ -48,7 +75,8 @@ class InferenceSession:
         self._model: Model = model
         g = model.graph
         inits = set(g.initializers)
-        self._overridable = [vi for vi in g.inputs if vi.name in inits]
+        # Before IR 4 every initializer had to be listed as an input: they are constants then.
+        self._overridable = [vi for vi in g.inputs if vi.name in inits] if model.ir_version >= 4 else []
         self._inputs = [vi for vi in g.inputs if vi.name not in inits]
         self._outputs = list(g.outputs)
         self._output_names = [vi.name for vi in self._outputs]
@@ -92,13 +120,16 @@ class InferenceSession:
 
     # --- introspection ----------------------------------------------------------------------
     def get_inputs(self) -> list[NodeArg]:
-        return [_node_arg(vi) for vi in self._inputs]
+        return [_node_arg(vi, self._declared_dim_params, self._sess_options._free_dim_by_name)
+                for vi in self._inputs]
 
     def get_outputs(self) -> list[NodeArg]:
-        return [_node_arg(vi) for vi in self._outputs]
+        return [_node_arg(vi, self._declared_dim_params, self._sess_options._free_dim_by_name)
+                for vi in self._outputs]
 
     def get_overridable_initializers(self) -> list[NodeArg]:
-        return [_node_arg(vi) for vi in self._overridable]
+        return [_node_arg(vi, self._declared_dim_params, self._sess_options._free_dim_by_name)
+                for vi in self._overridable]
 
     def get_modelmeta(self) -> ModelMetadata:
         m = self._model

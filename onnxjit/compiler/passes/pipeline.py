@@ -8,6 +8,8 @@ from onnxjit.compiler.ops.registry import lookup
 from onnxjit.compiler.passes.constant_folding import fold_constants
 from onnxjit.compiler.passes.dead_code import remove_dead_nodes
 from onnxjit.compiler.passes.identity import remove_identities
+from onnxjit.compiler.passes.eliminate_dropout import eliminate_dropout
+from onnxjit.compiler.passes.fold_batchnorm import fold_batchnorm
 from onnxjit.compiler.passes.inline_functions import inline_functions
 from onnxjit.compiler.passes.validate import validate
 
@@ -27,7 +29,12 @@ def optimize(model: Model, level: int, overridable: set[str]) -> PassReport:
     validate(model.graph)
     report.counts["inlined_functions"] = inline_functions(model, has_kernel)
     if level >= 1:
+        consts = {k: v for k, v in model.graph.initializers.items() if k not in overridable}
+        report.counts["dropouts_removed"] = eliminate_dropout(model.graph, consts)
         report.counts["identities_removed"] = remove_identities(model.graph)
         report.counts["constants_folded"] = fold_constants(model.graph, model.opsets, overridable)
+    if level >= 2:
+        report.counts["batchnorms_folded"] = fold_batchnorm(model.graph, overridable)
+    if level >= 1:
         report.counts["dead_nodes_removed"] = remove_dead_nodes(model.graph)
     return report

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from onnxjit.compiler import prims
+from onnxjit.compiler.ops.ai_onnx._norm_common import compute_dtype
 from onnxjit.compiler.ops.registry import Fusion, OpDef
 from onnxjit.compiler.prims import Expr, Prim
 
@@ -58,22 +59,21 @@ class ReduceBase(OpDef):
         return normalize_axes(axes, data.ndim)
 
     def reference(self, data: np.ndarray, axes_in: np.ndarray | None = None) -> np.ndarray:
-        axes = self.reduction_axes(data, axes_in)
-        if axes == ():
-            return data.copy()
+        axes = self.reduction_axes(data, axes_in)  # () still applies the op's map (abs, square, log...)
         keepdims = bool(self.a.keepdims)
         if data.size == 0:
             value = self.empty_value(data.dtype)
             if value is not None:
                 shape = np.sum(np.zeros(data.shape, dtype=np.int8), axis=axes, keepdims=keepdims).shape
                 return np.full(shape, value, dtype=data.dtype)
+        work = data.astype(compute_dtype(data.dtype), copy=False)  # 16-bit floats accumulate in float32
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = self.compute(data, axes, keepdims)
+            out = self.compute(work, axes, keepdims)
         return np.asarray(out).astype(data.dtype, copy=False)
 
 
 class ReduceAxesInput(ReduceBase):
-    """Mixin-free marker for the signature with axes as an optional input."""
+    """The signature with axes as an optional second input (and noop_with_empty_axes)."""
 
     attrs: ClassVar[dict[str, Any]] = {"keepdims": 1, "noop_with_empty_axes": 0}
     axes_input = True

@@ -1,6 +1,7 @@
-"""Add: elementwise sum with numpy-style broadcasting."""
+"""Add: elementwise sum with numpy-style broadcasting (integers wrap)."""
 import numpy as np
 
+from onnxjit.compiler import prims
 from onnxjit.compiler.ops.registry import Fusion, OpDef, register
 
 
@@ -9,7 +10,7 @@ class Add(OpDef):
     fusion = Fusion.ELEMENTWISE
 
     def reference(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.add(a, b).astype(a.dtype, copy=False)
+        return np.asarray(np.add(a, b), dtype=a.dtype)  # asarray: 0-d results stay arrays
 
-    def expr(self, a, b):
+    def expr(self, a: prims.Expr, b: prims.Expr) -> prims.Expr:
         return a + b

@@ -1,0 +1,1 @@
+"""Code generators: they print primitives and plan steps, never ONNX ops."""

@@ -1,0 +1,119 @@
+"""Print a scalar `Expr` as straight-line code with common subexpressions shared.
+
+A dialect maps each primitive to a format string; Numba and Triton each supply one.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from onnxjit.compiler.prims import Expr, Prim
+
+Dialect = dict[Prim, str]
+
+NUMBA: Dialect = {
+    Prim.NEG: "(-{0})", Prim.ABS: "abs({0})", Prim.EXP: "np.exp({0})", Prim.LOG: "np.log({0})",
+    Prim.SQRT: "np.sqrt({0})", Prim.RECIP: "({one} / {0})", Prim.ERF: "math.erf({0})", Prim.TANH: "np.tanh({0})",
+    Prim.SIN: "np.sin({0})", Prim.COS: "np.cos({0})", Prim.TAN: "np.tan({0})", Prim.ASIN: "np.arcsin({0})",
+    Prim.ACOS: "np.arccos({0})", Prim.ATAN: "np.arctan({0})", Prim.SINH: "np.sinh({0})", Prim.COSH: "np.cosh({0})",
+    Prim.ASINH: "np.arcsinh({0})", Prim.ACOSH: "np.arccosh({0})", Prim.ATANH: "np.arctanh({0})",
+    Prim.FLOOR: "np.floor({0})", Prim.CEIL: "np.ceil({0})", Prim.ROUND: "np.rint({0})", Prim.SIGN: "np.sign({0})",
+    Prim.NOT: "(not {0})", Prim.ISNAN: "np.isnan({0})", Prim.ISINF_POS: "({0} == np.inf)",
+    Prim.ISINF_NEG: "({0} == -np.inf)",
+    Prim.ADD: "({0} + {1})", Prim.SUB: "({0} - {1})", Prim.MUL: "({0} * {1})", Prim.POW: "_pow({0}, {1})",
+    Prim.MAX: "_max({0}, {1})", Prim.MIN: "_min({0}, {1})", Prim.FMOD: "_fmod({0}, {1})", Prim.IMOD: "_imod({0}, {1})",
+    Prim.LT: "({0} < {1})", Prim.LE: "({0} <= {1})", Prim.GT: "({0} > {1})", Prim.GE: "({0} >= {1})",
+    Prim.EQ: "({0} == {1})", Prim.AND: "({0} and {1})", Prim.OR: "({0} or {1})", Prim.XOR: "({0} != {1})",
+    Prim.BITAND: "({0} & {1})", Prim.BITOR: "({0} | {1})", Prim.BITXOR: "({0} ^ {1})", Prim.BITNOT: "(~{0})",
+    Prim.SHL: "({0} << {1})", Prim.SHR: "({0} >> {1})",
+    Prim.WHERE: "({1} if {0} else {2})",
+}
+
+# Helpers the Numba dialect's format strings call; emitted once at the top of a generated module.
+NUMBA_PRELUDE = '''
+@nb.njit(inline="always", cache=True)
+def _max(a, b):
+    return a if (a > b or a != a) else b
+
+
+@nb.njit(inline="always", cache=True)
+def _min(a, b):
+    return a if (a < b or a != a) else b
+
+
+@nb.njit(inline="always", cache=True)
+def _fmod(a, b):
+    return math.fmod(a, b)
+
+
+@nb.njit(inline="always", cache=True)
+def _imod(a, b):
+    return a % b
+
+
+@nb.njit(inline="always", cache=True)
+def _pow(a, b):
+    return a ** b
+
+
+@nb.njit(inline="always", cache=True)
+def _idiv(a, b):
+    q = a // b
+    if q < 0 and q * b != a:
+        q += 1
+    return q
+'''
+
+
+def numpy_type_name(dtype: np.dtype) -> str:
+    return "np.bool_" if dtype == np.bool_ else f"np.{np.dtype(dtype).name}"
+
+
+def literal(value, dtype: np.dtype) -> str:
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return "True" if value else "False"
+    if dtype.kind == "f":
+        v = float(value)
+        if math.isnan(v):
+            text = "np.nan"
+        elif math.isinf(v):
+            text = "np.inf" if v > 0 else "-np.inf"
+        else:
+            text = repr(v)
+        return f"{numpy_type_name(dtype)}({text})"
+    return f"{numpy_type_name(dtype)}({int(value)})"
+
+
+def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect = NUMBA,
+                cast: Callable[[str, np.dtype], str] | None = None, prefix: str = "t") -> tuple[list[str], list[str]]:
+    """(lines assigning temporaries, the name holding each root). Shared subtrees are computed once."""
+    memo: dict[Expr, str] = {}
+    lines: list[str] = []
+    cast = cast or (lambda src, dt: f"{numpy_type_name(dt)}({src})")
+
+    def visit(e: Expr) -> str:
+        if e in memo:
+            return memo[e]
+        if e.prim is Prim.INPUT:
+            text = leaf(e.value)
+        elif e.prim is Prim.CONST:
+            text = literal(e.value, e.dtype)
+        elif e.prim is Prim.CAST:
+            src = visit(e.args[0])
+            text = f"({src} != 0)" if e.dtype == np.bool_ else cast(src, e.dtype)
+        elif e.prim is Prim.DIV and e.dtype.kind in "iu":
+            a, b = (visit(x) for x in e.args)
+            text = f"_idiv({a}, {b})"
+        else:
+            args = [visit(x) for x in e.args]
+            one = literal(1, e.dtype)
+            text = dialect[e.prim].format(*args, one=one)
+        name = f"{prefix}{len(memo)}"
+        lines.append(f"{name} = {text}")
+        memo[e] = name
+        return name
+
+    return lines, [visit(r) for r in roots]

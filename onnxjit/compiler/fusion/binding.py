@@ -1,0 +1,166 @@
+"""Binding: for concrete input shapes, every value's shape, the shape-derived values, the launch
+parameter table and the arena sizes. Computed once per input-shape signature and cached."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from onnxjit.compiler.fusion.layout import Layout, Segment
+from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
+from onnxjit.compiler.fusion.templates import bcast_shape, bcast_strides, bind_step, same_shape_static
+from onnxjit.compiler.ops.registry import lookup
+
+
+@dataclass
+class SegmentBinding:
+    P: np.ndarray
+    work: dict[str, int]                  # dtype -> elements
+    bind_arrays: dict[str, np.ndarray]    # dtype -> packed shape-derived values
+    scratch: dict[str, int]               # dtype -> elements
+    arg_shapes: dict[str, tuple[int, ...]]
+    # Arrays reused across runs (arenas); allocated lazily by the runtime.
+    arenas: list[np.ndarray] = field(default_factory=list)
+
+
+def view_shape(step: Step, x: tuple[int, ...], values: dict[str, np.ndarray]) -> tuple[int, ...]:
+    node = step.nodes[0]
+    t = node.op_type
+    if t in ("Identity", "Dropout"):
+        return x
+    if t == "Reshape":
+        target = [int(v) for v in values[node.inputs[1]].reshape(-1)] if len(node.inputs) > 1 and node.inputs[1] \
+            else [int(v) for v in node.attrs["shape"]]
+        allowzero = int(node.attrs.get("allowzero", 0))
+        out = [x[i] if (v == 0 and not allowzero) else v for i, v in enumerate(target)]
+        if -1 in out:
+            known = int(np.prod([v for v in out if v != -1]))
+            out[out.index(-1)] = int(np.prod(x)) // max(known, 1)
+        return tuple(out)
+    if t == "Flatten":
+        axis = int(node.attrs.get("axis", 1))
+        axis = axis + len(x) if axis < 0 else axis
+        return (int(np.prod(x[:axis])), int(np.prod(x[axis:])))
+    if t in ("Squeeze", "Unsqueeze"):
+        axes = node.attrs.get("axes")
+        if len(node.inputs) > 1 and node.inputs[1]:
+            axes = [int(v) for v in values[node.inputs[1]].reshape(-1)]
+        if t == "Squeeze":
+            if not axes:
+                return tuple(d for d in x if d != 1)
+            axes = {a + len(x) if a < 0 else a for a in axes}
+            return tuple(d for i, d in enumerate(x) if i not in axes)
+        rank = len(x) + len(axes)
+        axes = sorted(a + rank if a < 0 else a for a in axes)
+        out, it = [], iter(x)
+        for i in range(rank):
+            out.append(1 if i in axes else next(it))
+        return tuple(out)
+    raise NotImplementedError(t)
+
+
+def run_shape_step(step: Step, shapes: dict[str, tuple], values: dict[str, Any], opsets: dict[str, int]) -> None:
+    for node in step.nodes:
+        if node.op_type == "Shape" and node.domain == "":
+            s = np.array(shapes[node.inputs[0]], dtype=np.int64)
+            start, end = node.attrs.get("start", 0), node.attrs.get("end", None)
+            out = s[start:end] if end is not None else s[start:]
+        elif node.op_type == "Size" and node.domain == "":
+            out = np.array(int(np.prod(shapes[node.inputs[0]])), dtype=np.int64)
+        else:
+            opset = node.opset or opsets.get(node.domain, 1)
+            op = lookup(node.domain, node.op_type, opset)(node, opset)
+            outs = op.run([values[i] if i else None for i in node.inputs])
+            for name, v in zip(node.outputs, outs):
+                if name:
+                    values[name] = np.asarray(v)
+                    shapes[name] = values[name].shape
+            continue
+        values[node.outputs[0]] = out
+        shapes[node.outputs[0]] = out.shape
+
+
+def _epilogue_params(step: Step, plan: KernelPlan, domain_shape: tuple[int, ...], shapes: dict[str, tuple]) -> list[int]:
+    if not step.exprs:
+        return []
+    static_domain = step.params["domain"]
+    ins = step.inputs if step.kind is StepKind.ELEMENTWISE else step.epilogue_inputs
+    params = list(domain_shape)
+    for v in ins:
+        t = plan.types.get(v)
+        if not (t is not None and same_shape_static(t.shape, static_domain)):
+            params += bcast_strides(shapes[v], domain_shape)
+    return params
+
+
+def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[str, tuple], values: dict[str, Any],
+                 opsets: dict[str, int], shape_steps: list[Step]) -> SegmentBinding:
+    """Shapes of everything the segment reads must be in `shapes`; fills in what it writes."""
+    for s in shape_steps:
+        run_shape_step(s, shapes, values, opsets)
+    step_params: dict[int, list[int]] = {}
+    scratch: dict[str, int] = {}
+    for k in seg.steps:
+        step = plan.steps[k]
+        if step.kind is StepKind.VIEW:
+            shapes[step.outputs[0]] = view_shape(step, shapes[step.inputs[0]], values)
+            continue
+        if step.kind is StepKind.ELEMENTWISE:
+            domain = bcast_shape(*[shapes[i] for i in step.inputs])
+            step_params[k] = _epilogue_params(step, plan, domain, shapes)
+            for o in step.outputs:
+                shapes[o] = domain
+            continue
+        main_shapes, params = bind_step(step, [shapes[i] if i else () for i in step.inputs], values)
+        domain = main_shapes[0]
+        shapes[step.main_output] = domain
+        for o in step.outputs:
+            shapes[o] = domain
+        step_params[k] = _epilogue_params(step, plan, domain, shapes) + params
+        if step.op == "conv":
+            n, c, h, w, m, kh, kw, oh, ow = params[:9]
+            g = params[15]
+            dt = str(plan.types[step.inputs[0]].dtype)
+            scratch[dt] = max(scratch.get(dt, 0), (c // g) * kh * kw * oh * ow)
+    # parameter table: kernel offsets, then (offset, size) of located values, then kernel params
+    nk = len(layout.kernel_index)
+    header = [0] * (nk + 1 + 2 * len(layout.located))
+    work: dict[str, int] = {}
+    slot_size: dict[int, int] = {}
+    for v, slot in plan.slots.items():
+        if v in shapes:
+            slot_size[slot] = max(slot_size.get(slot, 0), int(np.prod(shapes[v])))
+    slot_offset: dict[int, int] = {}
+    for slot in sorted(slot_size):
+        v = next(x for x, s in plan.slots.items() if s == slot)
+        dt = layout.dtypes[v]
+        slot_offset[slot] = work.get(dt, 0)
+        work[dt] = work.get(dt, 0) + slot_size[slot] + ((-slot_size[slot]) % 16)
+    bind_parts: dict[str, list[np.ndarray]] = {}
+    bind_size: dict[str, int] = {}
+    for u, v in enumerate(layout.located):
+        base = nk + 1 + 2 * u
+        if layout.kind[v] == "work":
+            if v in shapes:
+                header[base], header[base + 1] = slot_offset[plan.slots[v]], int(np.prod(shapes[v]))
+        elif v in values:
+            arr = np.ascontiguousarray(values[v], dtype=layout.dtypes[v]).reshape(-1)
+            dt = layout.dtypes[v]
+            header[base], header[base + 1] = bind_size.get(dt, 0), arr.size
+            bind_parts.setdefault(dt, []).append(arr)
+            bind_size[dt] = bind_size.get(dt, 0) + arr.size
+    flat: list[int] = []
+    offsets = [0] * (nk + 1)
+    for k, j in sorted(layout.kernel_index.items(), key=lambda kv: kv[1]):
+        offsets[j] = len(header) + len(flat)
+        flat += step_params.get(k, [])
+        offsets[j + 1] = len(header) + len(flat)
+    # kernels of other segments keep empty ranges
+    for j in range(1, nk + 1):
+        offsets[j] = max(offsets[j], offsets[j - 1])
+    header[: nk + 1] = offsets
+    P = np.array(header + flat, dtype=np.int64)
+    bind_arrays = {dt: np.concatenate(parts) for dt, parts in bind_parts.items()}
+    arg_shapes = {v: shapes[v] for v in seg.args_out if v in shapes}
+    return SegmentBinding(P, work, bind_arrays, scratch, arg_shapes)

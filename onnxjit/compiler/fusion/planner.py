@@ -1,0 +1,258 @@
+"""The default fusion policy: a greedy pass over the nodes in topological order.
+
+Rules (DESIGN.md "The kernel plan"):
+- values computable from shapes and constants alone (Shape, Size and what follows from them) are
+  SHAPE steps, evaluated once per input-shape binding;
+- reshape-like ops are VIEW steps: the output aliases the input buffer;
+- elementwise nodes join the group that produced one of their inputs when the loop domain (the
+  output shape) is the same, else start a group;
+- an elementwise consumer of a template/reduction/copy result that nobody else reads becomes that
+  step's epilogue (bias, activation, residual add, ...);
+- everything a backend cannot compile is a HOST step.
+The policy is an object: research code can subclass it or pass another one to `build_plan`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import numpy as np
+
+from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind, ValueType
+from onnxjit.compiler.ir import Graph, Model, Node, subgraphs, topological_order
+from onnxjit.compiler.ops.registry import Fusion, lookup
+from onnxjit.compiler.prims import Expr, Prim
+from onnxjit.compiler.fusion.templates import classify_template
+
+COMPILED_DTYPES = {np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
+                                          np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)}
+VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
+SHAPE_SOURCES = {"Shape", "Size"}
+MAX_SHAPE_VALUE_ELEMENTS = 1 << 16
+
+
+def sanitize(name: str, used: set[str]) -> str:
+    """A python identifier derived from a model string; never the raw string itself."""
+    base = re.sub(r"[^0-9a-zA-Z_]", "_", name)[:40].strip("_") or "k"
+    if base[0].isdigit():
+        base = "k_" + base
+    base = base.lower()
+    out, i = base, 1
+    while out in used:
+        out, i = f"{base}_{i}", i + 1
+    used.add(out)
+    return out
+
+
+def static_types(graph: Graph) -> dict[str, ValueType]:
+    types: dict[str, ValueType] = {}
+    for name, arr in graph.initializers.items():
+        if isinstance(arr, np.ndarray):
+            types[name] = ValueType(arr.dtype, arr.ndim, tuple(arr.shape))
+    from onnxjit.compiler.dtypes import to_numpy_dtype
+
+    for vi in list(graph.value_info.values()) + graph.inputs + graph.outputs:
+        if vi.name in types or vi.elem_type is None or vi.shape is None:
+            continue
+        try:
+            types[vi.name] = ValueType(to_numpy_dtype(vi.elem_type), len(vi.shape), vi.shape)
+        except ValueError:
+            pass
+    return types
+
+
+def same_shape(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(x is not None and x == y for x, y in zip(a, b))
+
+
+def substitute(e: Expr, mapping: dict[int, Expr]) -> Expr:
+    if e.prim is Prim.INPUT:
+        return mapping[e.value]
+    if not e.args:
+        return e
+    return Expr(e.prim, tuple(substitute(a, mapping) for a in e.args), e.dtype, e.value)
+
+
+class GreedyFusion:
+    """Default policy. Override `classify` or `can_merge` to experiment."""
+
+    def __init__(self, supports: Callable[[Step], bool] | None = None, fuse: bool = True):
+        self.supports = supports or (lambda step: True)
+        self.fuse = fuse
+
+    # --- classification -----------------------------------------------------------------------
+    def classify(self, node: Node, opset: int, types: dict[str, ValueType], shape_values: set[str]) -> tuple[StepKind, str, dict]:
+        cls = lookup(node.domain, node.op_type, opset)
+        if cls is None or subgraphs(node):
+            return StepKind.HOST, "", {}
+        ins = [i for i in node.inputs if i]
+        if node.op_type in SHAPE_SOURCES and node.domain == "":
+            return StepKind.SHAPE, node.op_type.lower(), {}
+        if cls.deterministic and ins and all(i in shape_values for i in ins):
+            return StepKind.SHAPE, node.op_type.lower(), {}
+        if any(o and o not in types for o in node.outputs) or any(i not in types for i in ins):
+            return StepKind.HOST, "", {}
+        if any(types[o].dtype not in COMPILED_DTYPES for o in node.outputs if o) or \
+                any(types[i].dtype not in COMPILED_DTYPES for i in ins):
+            return StepKind.HOST, "", {}
+        if node.domain == "" and node.op_type in VIEW_OPS and self._is_view(node, types, shape_values):
+            return StepKind.VIEW, node.op_type.lower(), {}
+        inst = cls(node, opset)
+        if inst.fusion is Fusion.ELEMENTWISE and hasattr(inst, "expr") and len([o for o in node.outputs if o]) == 1:
+            try:
+                inst.expr(*[Expr.input(k, types[i].dtype) for k, i in enumerate(ins)])
+                return StepKind.ELEMENTWISE, "", {}
+            except (NotImplementedError, KeyError, TypeError, ValueError):
+                return StepKind.HOST, "", {}
+        found = classify_template(node, inst, types, shape_values)
+        if found is not None:
+            return found
+        return StepKind.HOST, "", {}
+
+    @staticmethod
+    def _is_view(node: Node, types: dict[str, ValueType], shape_values: set[str]) -> bool:
+        if node.op_type == "Dropout":
+            # inference: Y = X; a mask output or training_mode input needs the real kernel
+            return len([o for o in node.outputs if o]) == 1 and len([i for i in node.inputs if i]) <= 2 \
+                and all(i in shape_values for i in node.inputs[1:] if i)
+        return all(i in shape_values for i in node.inputs[1:] if i)
+
+    def can_merge(self, group: Step, node_out_shape: tuple) -> bool:
+        domain = group.params.get("domain")
+        return self.fuse and domain is not None and same_shape(domain, node_out_shape)
+
+    # --- planning -------------------------------------------------------------------------------
+    def plan(self, model: Model) -> KernelPlan:
+        graph = model.graph
+        types = static_types(graph)
+        constants = dict(graph.initializers)
+        shape_values: set[str] = set(constants)
+        graph_outputs = set(graph.output_names())
+        consumers: dict[str, list[Node]] = graph.consumers()
+        steps: list[Step] = []
+        owner: dict[str, int] = {}          # value -> index of the step that produces it
+        used_names: set[str] = set()
+
+        def new_step(kind: StepKind, node: Node, op: str = "", params: dict | None = None) -> Step:
+            step = Step(kind, sanitize(f"{kind.value[:2]}_{node.op_type}_{node.name}", used_names), [node],
+                        [i for i in node.inputs], [o for o in node.outputs], op=op, params=params or {})
+            return step
+
+        for node in topological_order(graph):
+            opset = node.opset or model.opset(node.domain)
+            kind, op, params = self.classify(node, opset, types, shape_values)
+            if kind is StepKind.SHAPE:
+                shape_values.update(o for o in node.outputs if o)
+                if steps and steps[-1].kind is StepKind.SHAPE:
+                    steps[-1].nodes.append(node)
+                    steps[-1].outputs.extend(o for o in node.outputs if o)
+                    for i in node.inputs:
+                        if i and i not in steps[-1].inputs:
+                            steps[-1].inputs.append(i)
+                    for o in node.outputs:
+                        owner[o] = len(steps) - 1
+                    continue
+            if kind is StepKind.ELEMENTWISE:
+                merged = self._merge_elementwise(node, opset, types, steps, owner, consumers, graph_outputs)
+                if merged:
+                    continue
+                step = new_step(kind, node)
+                step.inputs = []
+                step.params["domain"] = types[node.outputs[0]].shape
+                self._add_expr(step, node, opset, types, owner, steps)
+                step.outputs = [node.outputs[0]]
+            else:
+                step = new_step(kind, node, op, params)
+                if kind in (StepKind.TEMPLATE, StepKind.REDUCTION, StepKind.COPY):
+                    step.main_output = node.outputs[0]
+                    step.params.setdefault("domain", types[node.outputs[0]].shape if node.outputs[0] in types else None)
+            if not self.supports(step) and kind not in (StepKind.SHAPE, StepKind.VIEW, StepKind.HOST):
+                step.kind, step.op = StepKind.HOST, ""
+            steps.append(step)
+            for o in step.outputs:
+                owner[o] = len(steps) - 1
+        self._finalize_outputs(steps, consumers, graph_outputs)
+        plan = KernelPlan(steps=steps, inputs=[i for i in graph.input_names() if i not in constants],
+                          outputs=graph.output_names(), types=types, constants=constants)
+        from onnxjit.compiler.fusion.buffers import assign_slots
+
+        plan.slots = assign_slots(plan)
+        return plan
+
+    def _node_expr(self, node: Node, opset: int, types: dict[str, ValueType]) -> Expr:
+        op = lookup(node.domain, node.op_type, opset)(node, opset)
+        args = [Expr.input(k, types[i].dtype) for k, i in enumerate(node.inputs) if i]
+        return op.expr(*args)
+
+    def _add_expr(self, step: Step, node: Node, opset: int, types: dict[str, ValueType],
+                  owner: dict[str, int], steps: list[Step], acc: bool = False) -> None:
+        """Add node's expression to an elementwise group or a kernel's epilogue."""
+        e = self._node_expr(node, opset, types)
+        mapping: dict[int, Expr] = {}
+        operands = step.epilogue_inputs if acc else step.inputs
+        for k, name in enumerate(i for i in node.inputs if i):
+            if name in step.exprs:
+                mapping[k] = step.exprs[name]
+            elif acc and name == step.main_output:
+                mapping[k] = Expr.input(0, types[name].dtype)
+            else:
+                if name not in operands:
+                    operands.append(name)
+                idx = operands.index(name) + (1 if acc else 0)
+                mapping[k] = Expr.input(idx, types[name].dtype)
+        step.exprs[node.outputs[0]] = substitute(e, mapping)
+        step.nodes.append(node) if node not in step.nodes else None
+
+    def _merge_elementwise(self, node: Node, opset: int, types: dict[str, ValueType], steps: list[Step],
+                           owner: dict[str, int], consumers: dict[str, list[Node]], graph_outputs: set[str]) -> bool:
+        out_shape = types[node.outputs[0]].shape
+        ins = [i for i in node.inputs if i]
+        candidates = sorted({owner[i] for i in ins if i in owner}, reverse=True)
+        for gi in candidates:
+            g = steps[gi]
+            # every other input must be ready before the group runs
+            if any(owner.get(i, -1) > gi for i in ins if owner.get(i) != gi):
+                continue
+            if g.kind is StepKind.ELEMENTWISE and self.can_merge(g, out_shape):
+                self._add_expr(g, node, opset, types, owner, steps)
+                g.outputs.append(node.outputs[0])
+                owner[node.outputs[0]] = gi
+                return True
+            if g.kind in (StepKind.TEMPLATE, StepKind.REDUCTION, StepKind.COPY) and self.fuse and \
+                    g.params.get("epilogue", True) and self.can_merge(g, out_shape):
+                produced = [i for i in ins if owner.get(i) == gi]
+                src = produced[0]
+                # the skeleton's own result may feed only this epilogue
+                if src == g.main_output and (len(consumers.get(src, [])) != 1 or src in graph_outputs):
+                    continue
+                if g.main_output in ins and not g.exprs and g.main_output not in produced:
+                    continue
+                self._add_expr(g, node, opset, types, owner, steps, acc=True)
+                g.outputs.append(node.outputs[0])
+                owner[node.outputs[0]] = gi
+                return True
+        return False
+
+    @staticmethod
+    def _finalize_outputs(steps: list[Step], consumers: dict[str, list[Node]], graph_outputs: set[str]) -> None:
+        """A fused step writes only values read by other steps or returned to the caller."""
+        for s in steps:
+            if s.kind not in (StepKind.ELEMENTWISE, StepKind.TEMPLATE, StepKind.REDUCTION, StepKind.COPY):
+                continue
+            inside = {id(n) for n in s.nodes}
+            keep = []
+            for o in s.outputs:
+                if o == s.main_output and s.exprs:
+                    # consumed by the epilogue; written only if someone else reads it too
+                    if o in graph_outputs or any(id(c) not in inside for c in consumers.get(o, [])):
+                        keep.append(o)
+                    continue
+                if o in graph_outputs or any(id(c) not in inside for c in consumers.get(o, [])):
+                    keep.append(o)
+            if s.kind is StepKind.ELEMENTWISE and not keep:
+                keep = s.outputs[-1:]
+            s.outputs = keep if (s.kind is StepKind.ELEMENTWISE or s.exprs) else s.outputs
+
+
+def build_plan(model: Model, policy: Any = None) -> KernelPlan:
+    return (policy or GreedyFusion()).plan(model)

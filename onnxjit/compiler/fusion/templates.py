@@ -1,0 +1,230 @@
+"""Skeleton kernels the planner knows (conv, matmul, pooling, softmax, ...): which nodes they take,
+and at bind time, for concrete input shapes, the output shape and the integer launch parameters.
+
+Parameters are backend-neutral: code generators read them by position (documented per op below).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from onnxjit.compiler.fusion.plan import Step, StepKind, ValueType
+from onnxjit.compiler.ir import Node
+from onnxjit.compiler.ops.registry import OpDef
+
+FLOATS = {np.dtype(np.float32), np.dtype(np.float64)}
+
+
+def _norm_axis(axis: int, rank: int) -> int:
+    return axis + rank if axis < 0 else axis
+
+
+def classify_template(node: Node, op: OpDef, types: dict[str, ValueType], shape_values: set[str]) -> tuple[StepKind, str, dict] | None:
+    """(kind, op, static params) when a skeleton covers this node, else None."""
+    t = node.op_type
+    if node.domain != "":
+        return None
+    ins = [i for i in node.inputs]
+    outs = [o for o in node.outputs if o]
+    x = types.get(ins[0]) if ins and ins[0] else None
+    if x is None:
+        return None
+    a = op.a
+    if t == "Conv" and x.rank == 4 and x.dtype in FLOATS and ins[1] in shape_values and \
+            (len(ins) < 3 or not ins[2] or ins[2] in shape_values):
+        w = types[ins[1]]
+        return StepKind.TEMPLATE, "conv", {
+            "kernel": list(w.shape[2:]), "strides": list(a.strides or [1, 1]), "dilations": list(a.dilations or [1, 1]),
+            "pads": list(a.pads or [0, 0, 0, 0]), "auto_pad": a.auto_pad, "group": int(a.group), "has_bias": len(ins) > 2 and bool(ins[2])}
+    if t in ("MaxPool", "AveragePool") and x.rank == 4 and x.dtype in FLOATS and len(outs) == 1 and \
+            int(getattr(a, "storage_order", 0)) == 0:
+        return StepKind.TEMPLATE, "maxpool" if t == "MaxPool" else "avgpool", {
+            "kernel": list(a.kernel_shape), "strides": list(a.strides or [1, 1]),
+            "dilations": list(getattr(a, "dilations", None) or [1, 1]), "pads": list(a.pads or [0, 0, 0, 0]),
+            "auto_pad": a.auto_pad, "ceil_mode": int(a.ceil_mode),
+            "count_include_pad": int(getattr(a, "count_include_pad", 0))}
+    if t in ("GlobalAveragePool", "GlobalMaxPool") and x.rank >= 3 and x.dtype in FLOATS:
+        return StepKind.TEMPLATE, "gap" if t == "GlobalAveragePool" else "gmp", {}
+    if t == "MatMul" and x.dtype in FLOATS and x.rank >= 2 and types[ins[1]].rank >= 2:
+        return StepKind.TEMPLATE, "matmul", {}
+    if t == "Gemm" and x.dtype in FLOATS:
+        return StepKind.TEMPLATE, "gemm", {"alpha": float(a.alpha), "beta": float(a.beta), "transA": int(a.transA),
+                                           "transB": int(a.transB), "has_c": len(ins) > 2 and bool(ins[2])}
+    if t in ("Softmax", "LogSoftmax") and x.dtype in FLOATS:
+        default = -1 if op.opset >= 13 else 1
+        axis = _norm_axis(int(getattr(a, "axis", default)), x.rank)
+        return StepKind.REDUCTION, t.lower(), {"axis": axis, "flatten": op.opset < 13}
+    if t == "LayerNormalization" and x.dtype in FLOATS and len(outs) == 1 and \
+            all(i in shape_values for i in ins[1:] if i):
+        return StepKind.REDUCTION, "layernorm", {"axis": _norm_axis(int(a.axis), x.rank), "epsilon": float(a.epsilon),
+                                                 "has_bias": len(ins) > 2 and bool(ins[2])}
+    if t in ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin") and x.dtype in FLOATS:
+        axes = getattr(a, "axes", None)
+        if len(ins) > 1 and ins[1]:
+            return None if ins[1] not in shape_values else (StepKind.REDUCTION, "reduce", {"how": t[6:].lower(), "axes_input": True, "keepdims": int(a.keepdims), "noop": int(getattr(a, "noop_with_empty_axes", 0))})
+        return StepKind.REDUCTION, "reduce", {"how": t[6:].lower(), "axes": list(axes) if axes is not None else None,
+                                              "keepdims": int(a.keepdims), "noop": int(getattr(a, "noop_with_empty_axes", 0))}
+    if t == "LRN" and x.rank == 4 and x.dtype in FLOATS:
+        return StepKind.TEMPLATE, "lrn", {"size": int(a.size), "alpha": float(a.alpha), "beta": float(a.beta), "bias": float(a.bias)}
+    if t == "Transpose":
+        perm = list(a.perm) if a.perm is not None else list(range(x.rank))[::-1]
+        return StepKind.COPY, "transpose", {"perm": perm}
+    if t == "Concat":
+        return StepKind.COPY, "concat", {"axis": int(a.axis)}
+    if t == "Slice" and all(i in shape_values for i in ins[1:] if i):
+        return StepKind.COPY, "slice", {}
+    if t == "Gather" and types[ins[1]].dtype.kind in "iu":
+        return StepKind.COPY, "gather", {"axis": int(a.axis)}
+    if t == "Expand" and ins[1] in shape_values:
+        return StepKind.COPY, "expand", {}
+    return None
+
+
+# --- bind time ------------------------------------------------------------------------------------
+
+def _pool_geometry(p: dict, h: int, w: int, ceil_mode: int = 0) -> tuple[list[int], list[int]]:
+    """(pads [top, left, bottom, right], out [oh, ow]) for a 2-D window."""
+    k, s, d = p["kernel"], p["strides"], p["dilations"]
+    size = [h, w]
+    auto = p.get("auto_pad", "NOTSET")
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        pads_b, pads_e = [], []
+        for i in range(2):
+            out = -(-size[i] // s[i])
+            total = max(0, (out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - size[i])
+            small = total // 2
+            pads_b.append(small if auto == "SAME_UPPER" else total - small)
+            pads_e.append(total - small if auto == "SAME_UPPER" else small)
+    elif auto == "VALID":
+        pads_b, pads_e = [0, 0], [0, 0]
+    else:
+        pads_b, pads_e = list(p["pads"][:2]), list(p["pads"][2:])
+    out = []
+    for i in range(2):
+        span = size[i] + pads_b[i] + pads_e[i] - ((k[i] - 1) * d[i] + 1)
+        if ceil_mode:
+            o = -(-span // s[i]) + 1
+            if (o - 1) * s[i] >= size[i] + pads_b[i]:
+                o -= 1
+        else:
+            o = span // s[i] + 1
+        out.append(o)
+    return pads_b + pads_e, out
+
+
+def bcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(np.broadcast_shapes(*shapes))
+
+
+def bcast_strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:
+    """Element strides of a contiguous `shape` read at each index of `out` (0 where broadcast)."""
+    r = len(out)
+    padded = (1,) * (r - len(shape)) + tuple(shape)
+    strides, acc = [0] * r, 1
+    for i in range(r - 1, -1, -1):
+        strides[i] = 0 if padded[i] == 1 else acc
+        acc *= padded[i]
+    return strides
+
+
+def bind_step(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.ndarray]) -> tuple[list[tuple[int, ...]], list[int]]:
+    """(output shapes of the skeleton's main output, launch params) for concrete input shapes."""
+    p, op = step.params, step.op
+    x = shapes[0]
+    if op == "conv":
+        n, c, h, w = x
+        m, cg, kh, kw = shapes[1]
+        pads, (oh, ow) = _pool_geometry(p, h, w)
+        return [(n, m, oh, ow)], [n, c, h, w, m, kh, kw, oh, ow, p["strides"][0], p["strides"][1], pads[0], pads[1],
+                                  p["dilations"][0], p["dilations"][1], p["group"]]
+    if op in ("maxpool", "avgpool"):
+        n, c, h, w = x
+        pads, (oh, ow) = _pool_geometry(p, h, w, p["ceil_mode"])
+        return [(n, c, oh, ow)], [n * c, h, w, oh, ow, p["kernel"][0], p["kernel"][1], p["strides"][0], p["strides"][1],
+                                  pads[0], pads[1], p["dilations"][0], p["dilations"][1], p["count_include_pad"],
+                                  pads[2], pads[3]]
+    if op in ("gap", "gmp"):
+        return [tuple(x[:2]) + (1,) * (len(x) - 2)], [x[0] * x[1], int(np.prod(x[2:]))]
+    if op == "matmul":
+        a, b = x, shapes[1]
+        a2 = a if len(a) >= 2 else (1,) + a
+        b2 = b if len(b) >= 2 else b + (1,)
+        m, k, n = a2[-2], a2[-1], b2[-1]
+        batch = bcast_shape(a2[:-2], b2[:-2])
+        out = batch + ((m,) if len(a) >= 2 else ()) + ((n,) if len(b) >= 2 else ())
+        nb = int(np.prod(batch))
+        sa = bcast_strides(a2[:-2], batch) if batch else []
+        sb = bcast_strides(b2[:-2], batch) if batch else []
+        # params: nbatch, M, K, N, rank_b, batch dims..., a batch strides (in matrices), b batch strides
+        return [out], [nb, m, k, n, len(batch), *batch, *sa, *sb]
+    if op == "gemm":
+        a, b = x, shapes[1]
+        m, k = (a[1], a[0]) if p["transA"] else (a[0], a[1])
+        n = b[0] if p["transB"] else b[1]
+        c_sm = c_sn = 0
+        if p["has_c"]:
+            cs = bcast_strides(shapes[2], (m, n))
+            c_sm, c_sn = cs
+        return [(m, n)], [m, k, n, c_sm, c_sn]
+    if op in ("softmax", "logsoftmax"):
+        axis = p["axis"]
+        outer = int(np.prod(x[:axis]))
+        if p["flatten"]:
+            return [x], [outer, int(np.prod(x[axis:])), 1]
+        return [x], [outer, x[axis], int(np.prod(x[axis + 1:]))]
+    if op == "layernorm":
+        axis = p["axis"]
+        return [x], [int(np.prod(x[:axis])), int(np.prod(x[axis:]))]
+    if op == "reduce":
+        axes = p.get("axes")
+        if p.get("axes_input"):
+            axes = [int(v) for v in values[step.inputs[1]].reshape(-1)]
+        if not axes:
+            axes = [] if p["noop"] else list(range(len(x)))
+        axes = sorted(_norm_axis(int(v), len(x)) for v in axes)
+        if axes and axes != list(range(axes[0], axes[-1] + 1)):
+            raise NotImplementedError("reduction over non-adjacent axes")
+        if not axes:
+            return [x], [int(np.prod(x)), 1, 1]
+        lo, hi = axes[0], axes[-1] + 1
+        out = tuple(1 if i in axes else d for i, d in enumerate(x)) if p["keepdims"] else \
+            tuple(d for i, d in enumerate(x) if i not in axes)
+        return [out], [int(np.prod(x[:lo])), int(np.prod(x[lo:hi])), int(np.prod(x[hi:]))]
+    if op == "lrn":
+        n, c, h, w = x
+        return [x], [n, c, h * w]
+    if op == "transpose":
+        perm = p["perm"]
+        out = tuple(x[i] for i in perm)
+        in_strides = bcast_strides(x, x)
+        for i, d in enumerate(x):
+            if d == 1:
+                in_strides[i] = 0
+        return [out], [len(out), *out, *[in_strides[i] for i in perm]]
+    if op == "concat":
+        axis = _norm_axis(p["axis"], len(x))
+        out = list(x)
+        out[axis] = sum(s[axis] for s in shapes)
+        outer = int(np.prod(x[:axis]))
+        chunks = [int(np.prod(s[axis:])) for s in shapes]
+        return [tuple(out)], [outer, sum(chunks), *chunks]
+    if op == "slice":
+        from onnxjit.compiler.fusion.slicing import slice_params
+
+        return slice_params(step, x, values)
+    if op == "gather":
+        axis = _norm_axis(p["axis"], len(x))
+        idx = shapes[1]
+        out = tuple(x[:axis]) + tuple(idx) + tuple(x[axis + 1:])
+        return [out], [int(np.prod(x[:axis])), x[axis], int(np.prod(x[axis + 1:])), int(np.prod(idx))]
+    if op == "expand":
+        target = tuple(int(v) for v in values[step.inputs[1]].reshape(-1))
+        out = bcast_shape(x, target)
+        return [out], [len(out), *out, *bcast_strides(x, out)]
+    raise NotImplementedError(op)
+
+
+def same_shape_static(a: tuple, b: tuple) -> bool:
+    """Static (symbolic) shapes known to be equal."""
+    return len(a) == len(b) and all(x is not None and x == y for x, y in zip(a, b))

@@ -1,0 +1,23 @@
+"""Gemm: alpha * op(A) @ op(B) + beta * C, op transposing when transA/transB; C optional and broadcast."""
+import numpy as np
+
+from onnxjit.compiler.ops.ai_onnx._norm_common import compute_dtype
+from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+
+
+@register("Gemm", since=1)
+class Gemm(OpDef):
+    fusion = Fusion.TEMPLATE
+    attrs = {"alpha": 1.0, "beta": 1.0, "transA": 0, "transB": 0}
+
+    def reference(self, a: np.ndarray, b: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:
+        out_dtype, work = a.dtype, compute_dtype(a.dtype)
+        a = a.astype(work, copy=False)
+        b = b.astype(work, copy=False)
+        y = np.matmul(a.T if self.a.transA else a, b.T if self.a.transB else b)
+        if self.a.alpha != 1.0:
+            y = y * work.type(self.a.alpha)
+        if c is not None and self.a.beta != 0.0:
+            c = c.astype(work, copy=False)
+            y = y + (c * work.type(self.a.beta) if self.a.beta != 1.0 else c)
+        return np.asarray(y).astype(out_dtype, copy=False)

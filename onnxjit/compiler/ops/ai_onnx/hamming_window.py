@@ -1,0 +1,16 @@
+"""HammingWindow: alpha - beta cos(2 pi n / N), alpha = 25/46 window of the given size."""
+from __future__ import annotations
+
+import numpy as np
+
+from onnxjit.compiler.ops.ai_onnx._window import cosine_window
+from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+
+
+@register("HammingWindow", since=17)
+class HammingWindow(OpDef):
+    fusion = Fusion.OPAQUE
+    attrs = {"periodic": 1, "output_datatype": 1}
+
+    def reference(self, size: np.ndarray) -> np.ndarray:
+        return cosine_window(size, self.a.periodic, self.a.output_datatype, (25.0 / 46.0, 21.0 / 46.0))

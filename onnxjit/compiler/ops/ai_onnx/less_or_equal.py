@@ -1,0 +1,16 @@
+"""LessOrEqual: elementwise comparison a <= b with broadcasting, giving bool."""
+import numpy as np
+
+from onnxjit.compiler import prims
+from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+
+
+@register("LessOrEqual", since=12)
+class LessOrEqual(OpDef):
+    fusion = Fusion.ELEMENTWISE
+
+    def reference(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(np.less_equal(a, b), dtype=bool)
+
+    def expr(self, a: prims.Expr, b: prims.Expr) -> prims.Expr:
+        return a <= b

@@ -1,0 +1,16 @@
+"""Xor: elementwise logical exclusive or of two bool tensors, with broadcasting."""
+import numpy as np
+
+from onnxjit.compiler import prims
+from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+
+
+@register("Xor", since=1)
+class Xor(OpDef):
+    fusion = Fusion.ELEMENTWISE
+
+    def reference(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(np.logical_xor(a, b), dtype=bool)
+
+    def expr(self, a: prims.Expr, b: prims.Expr) -> prims.Expr:
+        return prims.binary(prims.Prim.XOR, a, b)

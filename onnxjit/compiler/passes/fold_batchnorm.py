@@ -1,0 +1,80 @@
+"""BatchNormalization at inference with constant statistics.
+
+- After a Conv whose output only it reads: folded into the Conv's weights and bias.
+- Elsewhere: rewritten to Mul + Add by per-channel constants (which elementwise fusion then absorbs).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from onnxjit.compiler.ir import Graph, Node
+
+
+def _bn_affine(node: Node, consts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    if len(node.inputs) < 5 or len([o for o in node.outputs if o]) != 1 or node.attrs.get("training_mode", 0):
+        return None
+    if not all(i in consts for i in node.inputs[1:5]):
+        return None
+    scale, bias, mean, var = (consts[i].astype(np.float64) for i in node.inputs[1:5])
+    eps = float(node.attrs.get("epsilon", 1e-5))
+    a = scale / np.sqrt(var + eps)
+    return a, bias - mean * a
+
+
+def fold_batchnorm(graph: Graph, overridable: set[str]) -> int:
+    consts = {k: v for k, v in graph.initializers.items() if k not in overridable}
+    producers = graph.producers()
+    uses: dict[str, int] = {}
+    for n in graph.nodes:
+        for i in n.inputs:
+            uses[i] = uses.get(i, 0) + 1
+    outputs = set(graph.output_names())
+    kept: list[Node] = []
+    count = 0
+    removed: set[int] = set()
+    for node in graph.nodes:
+        if node.op_type != "BatchNormalization" or node.domain != "":
+            continue
+        ab = _bn_affine(node, consts)
+        x = node.inputs[0]
+        if ab is None or x not in graph.value_info and x not in producers:
+            continue
+        a, b = ab
+        conv = producers.get(x)
+        if conv is not None and conv.op_type == "Conv" and conv.domain == "" and uses.get(x) == 1 and x not in outputs \
+                and conv.inputs[1] in consts and (len(conv.inputs) < 3 or not conv.inputs[2] or conv.inputs[2] in consts):
+            w = consts[conv.inputs[1]]
+            dt = w.dtype
+            w2 = (w.astype(np.float64) * a.reshape((-1,) + (1,) * (w.ndim - 1))).astype(dt)
+            b0 = consts[conv.inputs[2]].astype(np.float64) if len(conv.inputs) > 2 and conv.inputs[2] else 0.0
+            b2 = (b0 * a + b).astype(dt)
+            wn, bn = f"{conv.name}__bnfolded_w", f"{conv.name}__bnfolded_b"
+            graph.initializers[wn], graph.initializers[bn] = w2, b2
+            conv.inputs = [conv.inputs[0], wn, bn]
+            conv.outputs = [node.outputs[0]]
+            removed.add(id(node))
+        else:
+            dt = consts[node.inputs[1]].dtype
+            rank = graph.value_info[x].shape if x in graph.value_info else None
+            nd = len(rank) if rank is not None else None
+            if nd is None:
+                continue
+            shape = (-1,) + (1,) * (nd - 2)
+            an, bn = f"{node.name}__bn_scale", f"{node.name}__bn_shift"
+            graph.initializers[an], graph.initializers[bn] = a.astype(dt).reshape(shape), b.astype(dt).reshape(shape)
+            mid = f"{node.name}__bn_scaled"
+            node.op_type, node.inputs, node.attrs = "Mul", [x, an], {}
+            kept_add = Node("Add", [mid, bn], [node.outputs[0]], {}, "", f"{node.name}__bn_add")
+            node.outputs = [mid]
+            node._extra = kept_add  # type: ignore[attr-defined]
+        count += 1
+    for node in graph.nodes:
+        if id(node) in removed:
+            continue
+        kept.append(node)
+        extra = getattr(node, "_extra", None)
+        if extra is not None:
+            kept.append(extra)
+            del node._extra  # type: ignore[attr-defined]
+    graph.nodes = kept
+    return count

@@ -1,0 +1,209 @@
+"""NumbaExecutionProvider: plan -> generated module -> on-disk cache -> njit drivers -> run."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from onnxjit.compiler.codegen.numba_gen import arena_names, render_numba
+from onnxjit.compiler.fusion import GreedyFusion, build_plan
+from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
+from onnxjit.compiler.fusion.layout import build_layout
+from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
+from onnxjit.compiler.ir import Model
+from onnxjit.compiler.ops.registry import lookup
+from onnxjit.errors import RuntimeException
+from onnxjit.providers import cache
+from onnxjit.providers.base import ProviderName
+from onnxjit.providers.cpu.interpreter import GraphInterpreter
+
+
+class NumbaProvider:
+    name = ProviderName.NUMBA
+
+    def __init__(self, options: dict[str, Any] | None = None):
+        self.options = options or {}
+
+    def prepare(self, model: Model, options: dict[str, Any]) -> "NumbaExecutable":
+        return NumbaExecutable(model, options, self.options)
+
+
+def _versions() -> list[str]:
+    import llvmlite
+    import numba
+
+    from onnxjit import __version__
+
+    return [f"onnxjit={__version__}", f"numba={numba.__version__}", f"llvmlite={llvmlite.__version__}",
+            f"numpy={np.__version__}", cache.machine_fingerprint()]
+
+
+class NumbaExecutable:
+    """A compiled model: the plan, its generated module, and per-input-shape bindings."""
+
+    def __init__(self, model: Model, session_options: dict[str, Any], provider_options: dict[str, Any]):
+        so = session_options.get("session_options")
+        config = getattr(so, "_config", {}) if so is not None else {}
+        self.model = model
+        policy = provider_options.get("fusion_policy") or GreedyFusion(
+            fuse=config.get("onnxjit.disable_fusion", "0") != "1")
+        self.plan: KernelPlan = build_plan(model, policy)
+        self.layout = build_layout(self.plan)
+        self.module_info = render_numba(self.plan, self.layout)
+        root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
+        self.key = cache.cache_key(self.module_info.source, *_versions())
+        self.folder = root / "numba" / self.key
+        self.path = self.folder / f"plan_{self.key}.py"
+        self.written = cache.write_source(self.path, self.module_info.source)
+        self.from_cache = not self.written and (self.folder / "__pycache__").exists()
+        self.module = self._import()
+        self.drivers = [getattr(self.module, d) for d in self.module_info.drivers]
+        self._bindings: dict[tuple, list[SegmentBinding]] = {}
+        self._lock = threading.Lock()
+        self._host = {k: self._host_op(k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
+        self._shape_steps = self._shape_steps_per_segment()
+        self._scratch = {"float32": np.zeros(0, np.float32), "float64": np.zeros(0, np.float64)}
+        self.const_arenas = [self.layout.const_arenas[dt] for dt in sorted(self.layout.const_arenas)]
+
+    # --- construction -----------------------------------------------------------------------
+    def _import(self):
+        name = f"onnxjit_plan_{self.key}"
+        if name in sys.modules:
+            return sys.modules[name]
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception:
+            del sys.modules[name]
+            raise
+        return module
+
+    def _host_op(self, k: int):
+        step = self.plan.steps[k]
+        node = step.nodes[0]
+        opset = node.opset or self.model.opset(node.domain)
+        cls = lookup(node.domain, node.op_type, opset)
+        if cls is None:
+            from onnxjit.errors import NotImplemented as OrtNotImplemented
+
+            raise OrtNotImplemented(f"Could not find an implementation for {node.op_type}({opset}) node with name '{node.name}'")
+        interp = GraphInterpreter.__new__(GraphInterpreter)
+        interp.opsets = self.model.opsets
+        return cls(node, opset, runner=lambda g, i, o: GraphInterpreter(g, self.model.opsets).run_subgraph(g, i, o))
+
+    def _shape_steps_per_segment(self) -> list[list]:
+        per: list[list] = [[]]
+        for s in self.plan.steps:
+            if s.kind is StepKind.HOST:
+                per.append([])
+            elif s.kind is StepKind.SHAPE:
+                per[-1].append(s)
+        return per
+
+    # --- introspection ----------------------------------------------------------------------
+    @property
+    def source(self) -> str:
+        return self.module_info.source
+
+    def compiled_kernels(self) -> int:
+        """Functions Numba compiled in this process (cache misses), across the generated module."""
+        import numba.core.registry  # noqa: F401
+
+        total = 0
+        for obj in vars(self.module).values():
+            stats = getattr(obj, "stats", None)
+            if stats is not None and hasattr(stats, "cache_misses"):
+                total += sum(stats.cache_misses.values())
+        return total
+
+    # --- running ----------------------------------------------------------------------------
+    def _arena_args(self, b: SegmentBinding) -> list[np.ndarray]:
+        if not b.arenas:
+            work = [np.zeros(b.work.get(dt, 0), dtype=dt) for dt in self.layout.work_dtypes]
+            bind = [b.bind_arrays.get(dt, np.zeros(0, dt)) for dt in self.layout.bind_dtypes]
+            scratch = [np.zeros(b.scratch.get("float32", 0), np.float32), np.zeros(b.scratch.get("float64", 0), np.float64)]
+            b.arenas = [b.P] + self.const_arenas + work + bind + scratch
+        return b.arenas
+
+    def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            return self._run(feeds)
+
+    def _run(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        plan, layout = self.plan, self.layout
+        env: dict[str, Any] = {}
+        for n in plan.inputs:
+            if n in feeds:
+                env[n] = np.ascontiguousarray(feeds[n])
+        for n, v in feeds.items():
+            env.setdefault(n, v)
+        shapes = {n: np.shape(v) for n, v in env.items() if isinstance(v, np.ndarray)}
+        key = tuple(shapes.get(n) for n in plan.inputs)
+        cached = self._bindings.get(key) if not self._host else None
+        values: dict[str, Any] = {n: v for n, v in plan.constants.items()}
+        for n, c in plan.constants.items():
+            shapes.setdefault(n, c.shape)
+        bindings: list[SegmentBinding] = []
+        for si, seg in enumerate(layout.segments):
+            if cached is not None:
+                b = cached[si]
+            else:
+                for n, v in env.items():
+                    if isinstance(v, np.ndarray):
+                        shapes[n] = v.shape
+                b = bind_segment(plan, layout, seg, shapes, values, self.model.opsets, self._shape_steps[si])
+                b.shapes = dict(shapes)  # type: ignore[attr-defined]
+                b.values = {k: v for k, v in values.items() if k not in plan.constants}  # type: ignore[attr-defined]
+            bindings.append(b)
+            outs = {v: np.empty(b.arg_shapes[v], dtype=layout.dtypes[v]) for v in seg.args_out}
+            args = [env[v].reshape(-1) for v in seg.args_in] + [outs[v].reshape(-1) for v in seg.args_out]
+            try:
+                self.drivers[si](*self._arena_args(b), *args)
+            except Exception as exc:  # noqa: BLE001
+                raise RuntimeException(f"compiled segment {si} failed: {type(exc).__name__}: {exc}") from exc
+            env.update(outs)
+            if seg.host_after is not None:
+                self._run_host(seg.host_after, env, b)
+        if cached is None and not self._host:
+            self._bindings[key] = bindings
+        last = bindings[-1]
+        return {o: self._output(o, env, last) for o in plan.outputs}
+
+    def _run_host(self, k: int, env: dict[str, Any], b: SegmentBinding) -> None:
+        step = self.plan.steps[k]
+        vals = []
+        for i in step.inputs:
+            vals.append(self._materialize(i, env, b) if i else None)
+        outs = self._host[k].run(vals)
+        for name, v in zip(step.outputs, outs):
+            if name:
+                env[name] = np.ascontiguousarray(v) if isinstance(v, np.ndarray) else v
+
+    def _materialize(self, v: str, env: dict[str, Any], b: SegmentBinding) -> Any:
+        """A value as a numpy array of its shape, wherever it lives."""
+        shape = getattr(b, "shapes", {}).get(v)
+        root = self.layout.resolve(v)
+        if v in env:
+            return env[v]
+        if root in env:
+            return env[root].reshape(shape) if shape is not None else env[root]
+        values = getattr(b, "values", {})
+        if v in values:
+            return values[v]
+        if root in self.plan.constants:
+            return self.plan.constants[root].reshape(shape) if shape is not None else self.plan.constants[root]
+        if root in values:
+            return np.asarray(values[root]).reshape(shape)
+        raise RuntimeException(f"value {v!r} is not available after its segment")
+
+    def _output(self, o: str, env: dict[str, Any], b: SegmentBinding) -> Any:
+        if o in env and self.layout.kind.get(o) == "arg":
+            return env[o]
+        val = self._materialize(o, env, b)
+        return np.array(val, copy=True) if isinstance(val, np.ndarray) else val

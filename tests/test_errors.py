@@ -1,0 +1,224 @@
+"""Error cases: bad feeds, malformed models, unsupported ops, unsafe external data, hostile names.
+
+Every error is an onnxjit error (one common base) with a message naming what is wrong, and a session
+that raised on a bad feed keeps returning correct results.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import onnxjit
+from tests.conformance.cases import light_models
+
+OPSET = [helper.make_opsetid("", 17)]
+
+
+def _model(nodes, inputs, outputs, initializers=(), name="g") -> onnx.ModelProto:
+    graph = helper.make_graph(nodes, name, inputs, outputs, initializer=list(initializers))
+    return helper.make_model(graph, opset_imports=OPSET, ir_version=8)
+
+
+@pytest.fixture(scope="module")
+def add_session() -> onnxjit.InferenceSession:
+    """y = a + b with a: float[N, 3], b: float[3]."""
+    model = _model([helper.make_node("Add", ["a", "b"], ["y"])],
+                   [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["N", 3]),
+                    helper.make_tensor_value_info("b", TensorProto.FLOAT, [3])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])])
+    return onnxjit.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+A = np.arange(6, dtype=np.float32).reshape(2, 3)
+B = np.array([10, 20, 30], dtype=np.float32)
+
+
+def _check_still_works(sess: onnxjit.InferenceSession) -> None:
+    (y,) = sess.run(None, {"a": A, "b": B})
+    np.testing.assert_array_equal(y, A + B)
+
+
+# --- bad feeds --------------------------------------------------------------------------------
+
+BAD_FEEDS = {
+    "wrong_name": ({"a": A, "b": B, "c": B}, "c"),
+    "missing_input": ({"a": A}, "b"),
+    "wrong_dtype": ({"a": A.astype(np.float64), "b": B}, "a"),
+    "wrong_rank": ({"a": A, "b": B.reshape(1, 3)}, "b"),
+    "wrong_fixed_dim": ({"a": np.zeros((2, 4), np.float32), "b": B}, "a"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FEEDS))
+def test_bad_feed_raises_invalid_argument_naming_the_input(add_session, case: str) -> None:
+    feed, culprit = BAD_FEEDS[case]
+    with pytest.raises(onnxjit.InvalidArgument) as info:
+        add_session.run(None, feed)
+    assert culprit in str(info.value)
+    _check_still_works(add_session)
+
+
+def test_dtype_error_says_expected_and_actual(add_session) -> None:
+    with pytest.raises(onnxjit.InvalidArgument, match=r"tensor\(double\).*tensor\(float\)"):
+        add_session.run(None, {"a": A.astype(np.float64), "b": B})
+
+
+def test_free_dim_takes_any_size(add_session) -> None:
+    a = np.ones((5, 3), np.float32)
+    (y,) = add_session.run(None, {"a": a, "b": B})
+    np.testing.assert_array_equal(y, a + B)
+
+
+def test_unknown_output_name_raises(add_session) -> None:
+    with pytest.raises(onnxjit.InvalidArgument, match="nope"):
+        add_session.run(["nope"], {"a": A, "b": B})
+    _check_still_works(add_session)
+
+
+def test_every_error_class_subclasses_the_base() -> None:
+    for name in onnxjit.errors.__all__:
+        assert issubclass(getattr(onnxjit, name), onnxjit.OnnxJitError), name
+
+
+# --- malformed models -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_model_bytes() -> bytes:
+    path = dict((n, p) for n, p, _ in light_models())["light_squeezenet"]
+    return path.read_bytes()
+
+
+def test_truncated_model_file_raises(tmp_path: Path, real_model_bytes: bytes) -> None:
+    half = real_model_bytes[: len(real_model_bytes) // 2]
+    path = tmp_path / "truncated.onnx"
+    path.write_bytes(half)
+    with pytest.raises((onnxjit.InvalidProtobuf, onnxjit.InvalidGraph)) as info:
+        onnxjit.InferenceSession(str(path))
+    assert "truncated.onnx" in str(info.value)
+    with pytest.raises((onnxjit.InvalidProtobuf, onnxjit.InvalidGraph)):
+        onnxjit.InferenceSession(half)
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe garbage \x00\x01" * 16, b"", b"not a model at all"],
+                         ids=["binary", "empty", "text"])
+def test_garbage_bytes_raise(data: bytes) -> None:
+    with pytest.raises((onnxjit.InvalidProtobuf, onnxjit.InvalidGraph)):
+        onnxjit.InferenceSession(data)
+
+
+def test_nonexistent_path_raises_no_such_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.onnx"
+    with pytest.raises(onnxjit.NoSuchFile, match="missing.onnx"):
+        onnxjit.InferenceSession(str(missing))
+    with pytest.raises(onnxjit.NoSuchFile):
+        onnxjit.InferenceSession(missing)  # a PathLike too
+
+
+def test_undefined_value_raises_invalid_graph() -> None:
+    model = _model([helper.make_node("Add", ["a", "ghost"], ["y"], name="add_ghost")],
+                   [helper.make_tensor_value_info("a", TensorProto.FLOAT, [3])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])])
+    with pytest.raises(onnxjit.InvalidGraph, match="ghost"):
+        onnxjit.InferenceSession(model.SerializeToString())
+
+
+def test_unsupported_op_raises_not_implemented_naming_the_node() -> None:
+    model = _model([helper.make_node("NoSuchOp", ["a"], ["y"], name="the_node", domain="")],
+                   [helper.make_tensor_value_info("a", TensorProto.FLOAT, [3])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])])
+    with pytest.raises(onnxjit.NotImplemented) as info:
+        onnxjit.InferenceSession(model.SerializeToString())
+    assert "NoSuchOp" in str(info.value) and "the_node" in str(info.value)
+
+
+# --- external data ----------------------------------------------------------------------------
+
+def _weight_model(weight: np.ndarray) -> onnx.ModelProto:
+    return _model([helper.make_node("Add", ["x", "w"], ["y"])],
+                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(weight.shape))],
+                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(weight.shape))],
+                  [numpy_helper.from_array(weight, "w")])
+
+
+def test_external_data_inside_the_folder_loads(tmp_path: Path) -> None:
+    w = np.arange(4096, dtype=np.float32).reshape(64, 64)
+    path = tmp_path / "model.onnx"
+    onnx.save(_weight_model(w), str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+              location="weights.bin", size_threshold=0)
+    assert (tmp_path / "weights.bin").exists()
+    sess = onnxjit.InferenceSession(str(path))
+    x = np.ones_like(w)
+    (y,) = sess.run(None, {"x": x})
+    np.testing.assert_array_equal(y, x + w)
+
+
+def test_external_data_escaping_the_folder_raises(tmp_path: Path) -> None:
+    w = np.arange(16, dtype=np.float32)
+    model = _weight_model(w)
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (tmp_path / "x.bin").write_bytes(w.tobytes())
+    t = model.graph.initializer[0]
+    t.ClearField("raw_data")
+    t.data_location = TensorProto.EXTERNAL
+    for k, v in {"location": "../x.bin", "offset": "0", "length": str(w.nbytes)}.items():
+        t.external_data.add(key=k, value=v)
+    path = model_dir / "model.onnx"
+    path.write_bytes(model.SerializeToString())
+    with pytest.raises(onnxjit.OnnxJitError, match="escapes"):
+        onnxjit.InferenceSession(str(path))
+    # An absolute location is refused the same way.
+    t.external_data[0].value = str(tmp_path / "x.bin")
+    path.write_bytes(model.SerializeToString())
+    with pytest.raises(onnxjit.OnnxJitError, match="escapes"):
+        onnxjit.InferenceSession(str(path))
+
+
+# --- providers --------------------------------------------------------------------------------
+
+def test_unknown_provider_warns_and_falls_back_to_cpu(add_session) -> None:
+    model_bytes = _model([helper.make_node("Relu", ["a"], ["y"])],
+                         [helper.make_tensor_value_info("a", TensorProto.FLOAT, [3])],
+                         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])]).SerializeToString()
+    with pytest.warns(UserWarning, match="NoSuchExecutionProvider"):
+        sess = onnxjit.InferenceSession(model_bytes, providers=["NoSuchExecutionProvider"])
+    assert sess.get_providers() == ["CPUExecutionProvider"]
+    (y,) = sess.run(None, {"a": np.array([-1, 0, 2], np.float32)})
+    np.testing.assert_array_equal(y, [0, 0, 2])
+
+
+# --- hostile names ----------------------------------------------------------------------------
+
+PAYLOAD_FILE = "/tmp/onnxjit_pwn_{pid}"
+
+
+def _hostile(pid: int) -> str:
+    target = PAYLOAD_FILE.format(pid=pid)
+    return f"\"); import os; os.system('touch {target}'); (\"'''\n\\"
+
+
+def test_names_containing_code_run_correctly_and_do_not_execute() -> None:
+    target = Path(PAYLOAD_FILE.format(pid=os.getpid()))
+    target.unlink(missing_ok=True)
+    bad = _hostile(os.getpid())
+    x, mid, y = "x" + bad, "mid" + bad, "y" + bad
+    model = _model([helper.make_node("Relu", [x], [mid], name="relu" + bad),
+                    helper.make_node("Mul", [mid, "two" + bad], [y], name="mul" + bad)],
+                   [helper.make_tensor_value_info(x, TensorProto.FLOAT, ["N" + bad, 2])],
+                   [helper.make_tensor_value_info(y, TensorProto.FLOAT, ["N" + bad, 2])],
+                   [numpy_helper.from_array(np.array([2, 2], np.float32), "two" + bad)], name="graph" + bad)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for providers in ([p] for p in onnxjit.get_available_providers()):
+            sess = onnxjit.InferenceSession(model.SerializeToString(), providers=providers)
+            assert sess.get_inputs()[0].name == x
+            feed = np.array([[-1, 3], [4, -5]], np.float32)
+            (out,) = sess.run([y], {x: feed})
+            np.testing.assert_array_equal(out, np.maximum(feed, 0) * 2)
+    assert not target.exists(), "a model name was executed as code"
