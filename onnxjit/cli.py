@@ -57,6 +57,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print the kernel plan (and with --code the generated source) of a model."""
+    import onnxjit
+
+    sess = onnxjit.InferenceSession(args.model, providers=[args.provider, "CPUExecutionProvider"])
+    ex = sess.executable
+    plan = getattr(ex, "plan", None)
+    if plan is None:
+        print(f"{sess.get_providers()[0]} interprets the graph node by node; no kernel plan")
+        return 0
+    print(plan.describe())
+    if args.code:
+        print(ex.source)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="onnxjit")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -64,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--model", default="resnet50")
     d.add_argument("--repeat", type=int, default=10)
     d.set_defaults(fn=cmd_demo)
+    e = sub.add_parser("explain", help="print the fused kernel plan of a model")
+    e.add_argument("model")
+    e.add_argument("--provider", default="NumbaExecutionProvider")
+    e.add_argument("--code", action="store_true", help="also print the generated source")
+    e.set_defaults(fn=cmd_explain)
     args = ap.parse_args(argv)
     return args.fn(args)
 

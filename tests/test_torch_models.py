@@ -1,9 +1,10 @@
-"""Models exported from torch inside the test, run by onnxjit and by onnxruntime (the oracle).
+"""Models exported from torch inside the test, run by onnxjit (every available provider) and by
+onnxruntime (the oracle): an MLP, a small transformer encoder and a small CNN.
 
 Exported with the legacy TorchScript exporter (`dynamo=False`, opset 17): the dynamo exporter needs
 onnxscript, which is not a dependency. The transformer's sequence length is baked into its Reshape
 constants by the legacy exporter (torch's attention reads `query.shape` as Python ints), so only its
-batch axis is dynamic; the MLP's batch axis is dynamic too.
+batch axis is dynamic; so are the MLP's and the CNN's.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import onnxjit  # noqa: E402
 
 RTOL, ATOL = 1e-3, 1e-4
 D_MODEL, SEQ = 32, 8
+PROVIDERS = onnxjit.get_available_providers()
 
 
 def _export(module, example, path: Path, dynamic_axes: dict) -> Path:
@@ -49,9 +51,25 @@ def encoder_path(tmp_path_factory) -> Path:
                    {"x": {0: "batch"}, "y": {0: "batch"}})
 
 
-def _compare(path: Path, shapes: list[tuple[int, ...]]) -> None:
+@pytest.fixture(scope="session")
+def cnn_path(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    cnn = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(8, 16, 3, stride=2, padding=1, groups=2), torch.nn.BatchNorm2d(16), torch.nn.SiLU(),
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(16, 10)).eval()
+    with torch.no_grad():  # non-trivial BatchNorm statistics
+        for m in cnn.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+    return _export(cnn, torch.randn(2, 3, 16, 16), tmp_path_factory.mktemp("torch") / "cnn.onnx",
+                   {"x": {0: "batch"}, "y": {0: "batch"}})
+
+
+def _compare(path: Path, shapes: list[tuple[int, ...]], provider: str) -> None:
     oracle = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    sess = onnxjit.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    sess = onnxjit.InferenceSession(str(path), providers=[provider])
     assert [i.name for i in sess.get_inputs()] == [i.name for i in oracle.get_inputs()]
     assert [i.shape for i in sess.get_inputs()] == [i.shape for i in oracle.get_inputs()]
     assert [(o.name, o.type, o.shape) for o in sess.get_outputs()] == \
@@ -65,12 +83,26 @@ def _compare(path: Path, shapes: list[tuple[int, ...]]) -> None:
         np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
 
 
-def test_mlp_matches_onnxruntime(mlp_path: Path) -> None:
-    _compare(mlp_path, [(2, 16), (5, 16), (1, 16)])
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_mlp_matches_onnxruntime(mlp_path: Path, provider: str) -> None:
+    _compare(mlp_path, [(2, 16), (5, 16), (1, 16)], provider)
 
 
-def test_transformer_encoder_matches_onnxruntime(encoder_path: Path) -> None:
-    _compare(encoder_path, [(2, SEQ, D_MODEL), (3, SEQ, D_MODEL)])
+_ENCODER_PROVIDERS = [
+    pytest.param(p, marks=pytest.mark.xfail(
+        strict=True, reason="Numba provider: the second encoder layer's LayerNormalization output differs from "
+                            "onnxruntime by ~0.27 when host steps split the plan into segments (open bug, issue 3)"))
+    if p == "NumbaExecutionProvider" else p for p in PROVIDERS]
+
+
+@pytest.mark.parametrize("provider", _ENCODER_PROVIDERS)
+def test_transformer_encoder_matches_onnxruntime(encoder_path: Path, provider: str) -> None:
+    _compare(encoder_path, [(2, SEQ, D_MODEL), (3, SEQ, D_MODEL)], provider)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_cnn_matches_onnxruntime(cnn_path: Path, provider: str) -> None:
+    _compare(cnn_path, [(2, 3, 16, 16), (1, 3, 16, 16)], provider)
 
 
 def test_transformer_encoder_input_shape_is_symbolic(encoder_path: Path) -> None:

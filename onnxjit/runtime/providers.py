@@ -54,7 +54,8 @@ def resolve(providers: list[Any] | None, provider_options: list[dict] | None) ->
     """[(provider, options)] in priority order, unknown or unavailable ones dropped with a warning."""
     available = available_providers()
     if providers is None:
-        names: list[tuple[str, dict]] = [(p, {}) for p in available if p != ProviderName.TRITON.value]
+        # The Numba provider is opt-in until it passes what the CPU provider passes (issue 3).
+        names: list[tuple[str, dict]] = [(ProviderName.CPU.value, {})]
     else:
         if provider_options is not None and len(provider_options) != len(providers):
             raise ValueError("'providers' and 'provider_options' should be the same length if both are given.")

@@ -51,6 +51,18 @@ def _declared_dim_params(proto: ModelProto) -> frozenset[str]:
     return frozenset(p for vi in (*g.input, *g.output, *g.value_info) for p in params(vi.type))
 
 
+def _check_io_types(inputs: list[ValueInfo], outputs: list[ValueInfo]) -> None:
+    """Graph inputs and outputs must carry types onnx knows (a corrupt model can hold any number)."""
+    from onnxjit.errors import InvalidGraph
+
+    for role, values in (("input", inputs), ("output", outputs)):
+        for vi in values:
+            try:
+                ort_type_string(vi.type)
+            except ValueError as exc:
+                raise InvalidGraph(f"graph {role} {vi.name!r} has an invalid type: {exc}") from exc
+
+
 class InferenceSession:
     """onnxruntime.InferenceSession, compiled by onnxjit."""
 
@@ -61,7 +73,7 @@ class InferenceSession:
         self._sess_options = sess_options or SessionOptions()
         self._model_path = path_or_bytes if isinstance(path_or_bytes, (str, os.PathLike)) else None
         proto, _ = loader.load_model_proto(path_or_bytes)
-        self._apply_initializer_overrides(proto)
+        proto = self._apply_initializer_overrides(proto)
         self._declared_dim_params = _declared_dim_params(proto)
         proto = infer_shapes(proto)
         try:
@@ -80,26 +92,35 @@ class InferenceSession:
         self._inputs = [vi for vi in g.inputs if vi.name not in inits]
         self._outputs = list(g.outputs)
         self._output_names = [vi.name for vi in self._outputs]
+        _check_io_types(g.inputs, g.outputs)
         self.pass_report = optimize(model, int(self._sess_options.graph_optimization_level),
                                     {vi.name for vi in self._overridable})
         self._providers = prov.resolve(list(providers) if providers is not None else None,
                                        list(provider_options) if provider_options is not None else None)
         self._executable = self._prepare()
+        self._constant_ids = frozenset(id(_root(v)) for v in model.graph.initializers.values()
+                                       if isinstance(v, np.ndarray))
         self._fallback_enabled = True
         self._profile: list[dict] = []
         self._profile_start_ns = time.perf_counter_ns()
         self.session_create_seconds = time.perf_counter() - t0
 
     # --- construction -----------------------------------------------------------------------
-    def _apply_initializer_overrides(self, proto: ModelProto) -> None:
+    def _apply_initializer_overrides(self, proto: ModelProto) -> ModelProto:
+        """The model with SessionOptions.add_initializer values swapped in (on a copy: the caller's
+        ModelProto is never modified)."""
         extra = self._sess_options._initializers
         if not extra:
-            return
+            return proto
+        copy = ModelProto()
+        copy.CopyFrom(proto)
+        proto = copy
         from onnx import numpy_helper
 
         for t in proto.graph.initializer:
             if t.name in extra:
                 t.CopyFrom(numpy_helper.from_array(extra[t.name], t.name))
+        return proto
 
     def _prepare(self):
         from onnxjit.providers.base import ProviderName
@@ -184,7 +205,7 @@ class InferenceSession:
             self._profile.append({"name": "model_run", "ph": "X", "ts": (t0 - self._profile_start_ns) / 1e3,
                                   "dur": (time.perf_counter_ns() - t0) / 1e3, "pid": os.getpid(), "tid": 0,
                                   "cat": "Session"})
-        return [_output_value(results[n]) for n in names]
+        return _detach_outputs([results[n] for n in names], feeds, self._constant_ids)
 
     def run_with_ort_values(self, output_names: Sequence[str] | None, input_dict_ort_values: dict[str, Any],
                             run_options: RunOptions | None = None) -> list[Any]:
@@ -204,6 +225,32 @@ class InferenceSession:
 
     def get_profiling_start_time_ns(self) -> int:
         return self._profile_start_ns
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _detach_outputs(values: list[Any], feeds: dict[str, Any], constant_ids: frozenset[int]) -> list[Any]:
+    """Outputs the caller owns, as onnxruntime returns them: an output that is (a view of) a feed,
+    a model constant or another output is copied, so that writing to it changes nothing else."""
+    taken = set(constant_ids)
+    for f in feeds.values():
+        if isinstance(f, np.ndarray):
+            taken.add(id(_root(f)))
+    out = []
+    for v in values:
+        v = _output_value(v)
+        if isinstance(v, np.ndarray):
+            root = id(_root(v))
+            if root in taken:
+                v = v.copy()
+                root = id(v)
+            taken.add(root)
+        out.append(v)
+    return out
 
 
 def _output_value(v: Any) -> Any:

@@ -264,5 +264,6 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
         sig = fixed + names
         drivers.append(dname)
         orders.append(seg.args_in + seg.args_out)
-        parts.append(f"\n@nb.njit(cache=True)\ndef {dname}({', '.join(sig)}):\n" + ("\n".join(body) or "    pass") + "\n")
+        body.append("    return")
+        parts.append(f"\n@nb.njit(cache=True)\ndef {dname}({', '.join(sig)}):\n" + "\n".join(body) + "\n")
     return NumbaModule("\n".join(parts), drivers, len(kernels), orders)

@@ -97,12 +97,16 @@ def _epilogue_params(step: Step, plan: KernelPlan, domain_shape: tuple[int, ...]
 def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[str, tuple], values: dict[str, Any],
                  opsets: dict[str, int], shape_steps: list[Step]) -> SegmentBinding:
     """Shapes of everything the segment reads must be in `shapes`; fills in what it writes."""
-    for s in shape_steps:
-        run_shape_step(s, shapes, values, opsets)
     step_params: dict[int, list[int]] = {}
     scratch: dict[str, int] = {}
-    for k in seg.steps:
+    # shape steps run in plan order with the kernels: a Shape may read an intermediate's shape
+    ids = {id(s) for s in shape_steps}
+    order = sorted(set(seg.steps) | {i for i, s in enumerate(plan.steps) if id(s) in ids})
+    for k in order:
         step = plan.steps[k]
+        if step.kind is StepKind.SHAPE:
+            run_shape_step(step, shapes, values, opsets)
+            continue
         if step.kind is StepKind.VIEW:
             shapes[step.outputs[0]] = view_shape(step, shapes[step.inputs[0]], values)
             continue

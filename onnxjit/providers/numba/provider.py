@@ -22,6 +22,12 @@ from onnxjit.providers.base import ProviderName
 from onnxjit.providers.cpu.interpreter import GraphInterpreter
 
 
+def _outer_names(step) -> list[str]:
+    from onnxjit.compiler.ir import outer_scope_names
+
+    return sorted({n for node in step.nodes for n in outer_scope_names(node)})
+
+
 class NumbaProvider:
     name = ProviderName.NUMBA
 
@@ -95,7 +101,8 @@ class NumbaExecutable:
             raise OrtNotImplemented(f"Could not find an implementation for {node.op_type}({opset}) node with name '{node.name}'")
         interp = GraphInterpreter.__new__(GraphInterpreter)
         interp.opsets = self.model.opsets
-        return cls(node, opset, runner=lambda g, i, o: GraphInterpreter(g, self.model.opsets).run_subgraph(g, i, o))
+        interp.graph = None
+        return cls(node, opset, runner=lambda g, i, o: GraphInterpreter.run_subgraph(interp, g, i, o))
 
     def _shape_steps_per_segment(self) -> list[list]:
         per: list[list] = [[]]
@@ -180,7 +187,12 @@ class NumbaExecutable:
         vals = []
         for i in step.inputs:
             vals.append(self._materialize(i, env, b) if i else None)
-        outs = self._host[k].run(vals)
+        op = self._host[k]
+        if op.needs_env:
+            outer = {n: self._materialize(n, env, b) for n in _outer_names(step)}
+            outs = op.run_with_env(vals, outer)
+        else:
+            outs = op.run(vals)
         for name, v in zip(step.outputs, outs):
             if name:
                 env[name] = np.ascontiguousarray(v) if isinstance(v, np.ndarray) else v
