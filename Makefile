@@ -11,11 +11,11 @@ install: $(STAMP)
 # torch is pinned to the CPU build that lies on this kind of machine's disk (pip's find-links);
 # installing it first keeps pip from pulling a multi-GB CUDA build.
 $(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv .venv
-	$(PY) -m pip install -q --upgrade pip setuptools wheel
-	$(PY) -m pip install -q "torch==2.13.0"
-	$(PY) -m pip install -q -e ".[test]"
-	touch $(STAMP)
+	@test -x $(PY) || python3 -m venv .venv
+	@$(PY) -m pip install -q --upgrade pip setuptools wheel
+	@$(PY) -m pip install -q "torch==2.13.0"
+	@$(PY) -m pip install -q -e ".[test]"
+	@touch $(STAMP)
 
 run: install
 	$(PY) -m onnxjit.cli demo
