@@ -75,13 +75,11 @@ def epilogue_lines(step: Step, plan: KernelPlan, out_names: dict[str, str], acc:
     """Loop over the domain evaluating the step's expressions and storing the written outputs."""
     domain = step.params["domain"]
     rank = len(domain)
-    operands = ([acc] if acc else []) + inputs
     names = (["y"] if acc else []) + input_names
     pats = (["same"] if acc else []) + patterns(step, plan, inputs, domain)
     roots = [step.exprs[o] for o in out_names]
     tmp, results = print_exprs(roots, lambda k: f"v{k}")
     body = tmp + [f"{out_names[o]}[i] = {r}" for o, r in zip(out_names, results)]
-    _ = operands
     return loop_nest(rank, pats, names, body, pbase, indent)
 
 
@@ -96,7 +94,6 @@ def epilogue_param_count(step: Step, plan: KernelPlan) -> int:
 
 def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
     """(source of the kernel function with a placeholder name, argument roles) for one step."""
-    nodes = ", ".join(f"{n.op_type} '{safe_comment(n.name)}'" for n in step.nodes)
     if step.kind is StepKind.ELEMENTWISE:
         ins = [f"x{k}" for k in range(len(step.inputs))]
         outs = {o: f"o{j}" for j, o in enumerate(step.outputs)}
@@ -134,13 +131,10 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
         skeleton = skeleton.replace(k, v)
     lines.append(skeleton.rstrip("\n"))
     if step.exprs:
-        outs = {o: ("y" if o == step.main_output else f"o{written.index(o)}") for o in step.outputs
-                if o != step.main_output or False}
-        outs = {o: n for o, n in outs.items()}
+        outs = {o: f"o{j}" for j, o in enumerate(written)}
         if outs:
             lines += epilogue_lines(step, plan, outs, step.main_output, step.epilogue_inputs, e_ins, 0, "    ")
     src = "@nb.njit(cache=True)\ndef KERNEL(" + ", ".join(args) + "):\n" + "\n".join(lines) + "\n"
-    _ = nodes
     return src, args
 
 

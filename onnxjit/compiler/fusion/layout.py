@@ -109,8 +109,6 @@ def build_layout(plan: KernelPlan) -> Layout:
         for k in seg.steps:
             for o in plan.steps[k].outputs:
                 produced_in[o] = seg.index
-    outputs = set(plan.outputs)
-    host_reads = {root.get(i, i) for s in plan.steps if s.kind is StepKind.HOST for i in s.inputs if i}
     for seg in segments:
         ins: list[str] = []
         outs: list[str] = []
@@ -130,7 +128,6 @@ def build_layout(plan: KernelPlan) -> Layout:
                         kind[o] = "arg"
                         outs.append(o)
         seg.args_in, seg.args_out = ins, outs
-    _ = outputs, host_reads
     work_dtypes = sorted({dtypes[v] for v in plan.slots})
     bind_dtypes = sorted({dtypes[v] for v in located if kind[v] == "bind"})
     return Layout(kind, root, const_offset, const_arenas, located, kernel_index, segments, dtypes,

@@ -22,7 +22,7 @@ from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind, ValueType
 from onnxjit.compiler.ir import Graph, Model, Node, subgraphs, topological_order
 from onnxjit.compiler.ops.registry import Fusion, lookup
 from onnxjit.compiler.prims import Expr, Prim
-from onnxjit.compiler.fusion.templates import classify_template
+from onnxjit.compiler.fusion.templates import classify_template, same_shape_static
 
 COMPILED_DTYPES = {np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
                                           np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)}
@@ -59,10 +59,6 @@ def static_types(graph: Graph) -> dict[str, ValueType]:
         except ValueError:
             pass
     return types
-
-
-def same_shape(a: tuple, b: tuple) -> bool:
-    return len(a) == len(b) and all(x is not None and x == y for x, y in zip(a, b))
 
 
 def substitute(e: Expr, mapping: dict[int, Expr]) -> Expr:
@@ -119,7 +115,7 @@ class GreedyFusion:
 
     def can_merge(self, group: Step, node_out_shape: tuple) -> bool:
         domain = group.params.get("domain")
-        return self.fuse and domain is not None and same_shape(domain, node_out_shape)
+        return self.fuse and domain is not None and same_shape_static(domain, node_out_shape)
 
     # --- planning -------------------------------------------------------------------------------
     def plan(self, model: Model) -> KernelPlan:

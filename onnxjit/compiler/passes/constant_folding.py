@@ -12,7 +12,6 @@ MAX_FOLDED_BYTES = 64 << 20
 def fold_constants(graph: Graph, opsets: dict[str, int], overridable: set[str]) -> int:
     """Fold in place; `overridable` initializers (also graph inputs) are not constants. Returns count."""
     consts = {k: v for k, v in graph.initializers.items() if k not in overridable}
-    graph_outputs = set(graph.output_names())
     kept, folded = [], 0
     for node in topological_order(graph):
         cls = lookup(node.domain, node.op_type, node.opset or opsets.get(node.domain, 1))
@@ -35,6 +34,4 @@ def fold_constants(graph: Graph, opsets: dict[str, int], overridable: set[str]) 
                 continue
         kept.append(node)
     graph.nodes = kept
-    # A folded graph output that is also a graph input cannot happen; outputs stay named.
-    _ = graph_outputs
     return folded

@@ -76,10 +76,15 @@ class GraphInterpreter:
             raise Fail(f"graph output {exc.args[0]!r} was not produced") from exc
 
     def run_subgraph(self, graph: Graph, inputs: list[Any], outer: dict[str, Any]) -> list[Any]:
-        sub = _cached_interpreter(graph, self.opsets)
-        feeds = {vi.name: v for vi, v in zip(graph.inputs, inputs)}
-        out = sub.run(feeds, outer)
-        return [out[n] for n in graph.output_names()]
+        return run_subgraph(graph, inputs, outer, self.opsets)
+
+
+def run_subgraph(graph: Graph, inputs: list[Any], outer: dict[str, Any], opsets: dict[str, int]) -> list[Any]:
+    """Run a nested graph (If/Loop/Scan body) with positional inputs and outer-scope values."""
+    sub = _cached_interpreter(graph, opsets)
+    feeds = {vi.name: v for vi, v in zip(graph.inputs, inputs)}
+    out = sub.run(feeds, outer)
+    return [out[n] for n in graph.output_names()]
 
 
 def _cached_interpreter(graph: Graph, opsets: dict[str, int]) -> GraphInterpreter:

@@ -1,6 +1,7 @@
 """NumbaExecutionProvider: plan -> generated module -> on-disk cache -> njit drivers -> run."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 import threading
@@ -19,7 +20,7 @@ from onnxjit.compiler.ops.registry import lookup
 from onnxjit.errors import RuntimeException
 from onnxjit.providers import cache
 from onnxjit.providers.base import ProviderName
-from onnxjit.providers.cpu.interpreter import GraphInterpreter
+from onnxjit.providers.cpu.interpreter import run_subgraph
 
 
 def _outer_names(step) -> list[str]:
@@ -99,10 +100,7 @@ class NumbaExecutable:
             from onnxjit.errors import NotImplemented as OrtNotImplemented
 
             raise OrtNotImplemented(f"Could not find an implementation for {node.op_type}({opset}) node with name '{node.name}'")
-        interp = GraphInterpreter.__new__(GraphInterpreter)
-        interp.opsets = self.model.opsets
-        interp.graph = None
-        return cls(node, opset, runner=lambda g, i, o: GraphInterpreter.run_subgraph(interp, g, i, o))
+        return cls(node, opset, runner=functools.partial(run_subgraph, opsets=self.model.opsets))
 
     def _shape_steps_per_segment(self) -> list[list]:
         per: list[list] = [[]]
