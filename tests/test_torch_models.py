@@ -88,14 +88,7 @@ def test_mlp_matches_onnxruntime(mlp_path: Path, provider: str) -> None:
     _compare(mlp_path, [(2, 16), (5, 16), (1, 16)], provider)
 
 
-_ENCODER_PROVIDERS = [
-    pytest.param(p, marks=pytest.mark.xfail(
-        strict=True, reason="Numba provider: the second encoder layer's LayerNormalization output differs from "
-                            "onnxruntime by ~0.27 when host steps split the plan into segments (open bug, issue 3)"))
-    if p == "NumbaExecutionProvider" else p for p in PROVIDERS]
-
-
-@pytest.mark.parametrize("provider", _ENCODER_PROVIDERS)
+@pytest.mark.parametrize("provider", PROVIDERS)
 def test_transformer_encoder_matches_onnxruntime(encoder_path: Path, provider: str) -> None:
     _compare(encoder_path, [(2, SEQ, D_MODEL), (3, SEQ, D_MODEL)], provider)
 

@@ -11,6 +11,7 @@ from onnxjit.compiler.fusion.layout import Layout, Segment
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
 from onnxjit.compiler.fusion.templates import bcast_shape, bcast_strides, bind_step, same_shape_static
 from onnxjit.compiler.ops.registry import lookup
+from onnxjit.errors import RuntimeException
 
 
 @dataclass
@@ -108,7 +109,12 @@ def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[st
             run_shape_step(step, shapes, values, opsets)
             continue
         if step.kind is StepKind.VIEW:
-            shapes[step.outputs[0]] = view_shape(step, shapes[step.inputs[0]], values)
+            out = step.outputs[0]
+            shapes[out] = view_shape(step, shapes[step.inputs[0]], values)
+            t = plan.types.get(out)
+            if t is not None and t.rank != len(shapes[out]):
+                raise RuntimeException(f"{step.nodes[0].op_type} node '{step.nodes[0].name}': output {out!r} has rank "
+                                       f"{len(shapes[out])} for these input shapes; the compiled plan assumed rank {t.rank}")
             continue
         if step.kind is StepKind.ELEMENTWISE:
             domain = bcast_shape(*[shapes[i] for i in step.inputs])

@@ -29,8 +29,9 @@ def assign_slots(plan: KernelPlan) -> dict[str, int]:
     for s in plan.steps:
         if s.kind is StepKind.HOST:
             seg += 1
-        for o in s.outputs:
-            producer_segment[root.get(o, o)] = seg
+        if s.kind in KERNEL_KINDS:  # a VIEW produces no buffer: its root keeps its producer's segment
+            for o in s.outputs:
+                producer_segment[o] = seg
         for i in list(s.inputs) + list(s.epilogue_inputs):
             if i and producer_segment.get(root.get(i, i), seg) != seg:
                 returned.add(root.get(i, i))

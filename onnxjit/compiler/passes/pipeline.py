@@ -11,6 +11,7 @@ from onnxjit.compiler.passes.identity import remove_identities
 from onnxjit.compiler.passes.eliminate_dropout import eliminate_dropout
 from onnxjit.compiler.passes.fold_batchnorm import fold_batchnorm
 from onnxjit.compiler.passes.inline_functions import inline_functions
+from onnxjit.compiler.passes.probe_ranks import probe_ranks
 from onnxjit.compiler.passes.validate import validate
 
 
@@ -37,4 +38,5 @@ def optimize(model: Model, level: int, overridable: set[str]) -> PassReport:
         report.counts["batchnorms_folded"] = fold_batchnorm(model.graph, overridable)
     if level >= 1:
         report.counts["dead_nodes_removed"] = remove_dead_nodes(model.graph)
+    report.counts["ranks_probed"] = probe_ranks(model.graph, model.opsets)
     return report
