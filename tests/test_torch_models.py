@@ -18,6 +18,7 @@ torch = pytest.importorskip("torch")
 ort = pytest.importorskip("onnxruntime")
 
 import onnxjit  # noqa: E402
+from benchmarks.torch_models import export_encoder  # noqa: E402
 
 RTOL, ATOL = 1e-3, 1e-4
 D_MODEL, SEQ = 32, 8
@@ -49,6 +50,13 @@ def encoder_path(tmp_path_factory) -> Path:
     enc = torch.nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False).eval()
     return _export(enc, torch.randn(2, SEQ, D_MODEL), tmp_path_factory.mktemp("torch") / "encoder.onnx",
                    {"x": {0: "batch"}, "y": {0: "batch"}})
+
+
+@pytest.fixture(scope="session")
+def dynamic_encoder_path(tmp_path_factory) -> Path:
+    """Batch and sequence axes both dynamic: attention reshapes computed from the input's shape."""
+    return export_encoder(tmp_path_factory.mktemp("torch") / "dynamic_encoder.onnx", d_model=D_MODEL, heads=4,
+                          d_ff=64, layers=2)
 
 
 @pytest.fixture(scope="session")
@@ -101,3 +109,32 @@ def test_cnn_matches_onnxruntime(cnn_path: Path, provider: str) -> None:
 def test_transformer_encoder_input_shape_is_symbolic(encoder_path: Path) -> None:
     sess = onnxjit.InferenceSession(str(encoder_path), providers=["CPUExecutionProvider"])
     assert sess.get_inputs()[0].shape == ["batch", SEQ, D_MODEL]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_dynamic_encoder_matches_onnxruntime(dynamic_encoder_path: Path, provider: str) -> None:
+    _compare(dynamic_encoder_path, [(2, 16, D_MODEL), (1, 5, D_MODEL)], provider)
+
+
+@pytest.mark.skipif("NumbaExecutionProvider" not in PROVIDERS, reason="numba is not installed")
+def test_dynamic_encoder_compiles_once_for_every_batch_and_sequence_length(dynamic_encoder_path: Path) -> None:
+    """Kernels are shape-generic: after session creation, new batch sizes and sequence lengths compile
+    nothing, and the plan needs no reference fallback."""
+    sess = onnxjit.InferenceSession(str(dynamic_encoder_path), providers=["NumbaExecutionProvider"])
+    plan = sess.executable.plan
+    assert plan.host_steps == []
+    assert len(plan.kernel_steps) < len(onnx_nodes(dynamic_encoder_path)) / 2
+    compiled = sess.compile_stats()["compiled"]
+    oracle = ort.InferenceSession(str(dynamic_encoder_path), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(1)
+    for seq in (16, 128):
+        for batch in (1, 4, 2):
+            x = rng.standard_normal((batch, seq, D_MODEL)).astype(np.float32)
+            np.testing.assert_allclose(sess.run(None, {"x": x})[0], oracle.run(None, {"x": x})[0], rtol=RTOL, atol=ATOL)
+            assert sess.compile_stats()["compiled"] == compiled, f"batch {batch}, seq {seq} compiled new code"
+
+
+def onnx_nodes(path: Path) -> list:
+    import onnx
+
+    return list(onnx.load(str(path)).graph.node)

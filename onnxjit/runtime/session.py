@@ -183,6 +183,17 @@ class InferenceSession:
         """The provider's prepared form of the model (its plan, for compiling providers)."""
         return self._executable
 
+    def compile_stats(self) -> dict[str, Any]:
+        """What compiling this session's plan cost (onnxjit extension): 'provider', 'from_cache' (nothing
+        compiled: every kernel came from the disk cache), 'kernels' (kernel steps in the plan),
+        'functions' (distinct generated functions), 'compiled' (functions compiled in this session,
+        including any compiled since by a run), 'compile_seconds'."""
+        stats = getattr(self._executable, "compile_stats", None)
+        if stats is not None:
+            return stats()
+        return {"provider": self.get_providers()[0], "from_cache": False, "kernels": 0, "functions": 0,
+                "compiled": 0, "compile_seconds": 0.0}
+
     # --- running ----------------------------------------------------------------------------
     def run(self, output_names: Sequence[str] | None, input_feed: dict[str, Any],
             run_options: RunOptions | None = None) -> list[Any]:

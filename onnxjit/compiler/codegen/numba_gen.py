@@ -181,11 +181,15 @@ def _strided_copy(op: str, rank: int) -> str:
 class NumbaModule:
     """Source text of a compiled plan plus what the runtime needs to call it."""
 
-    def __init__(self, source: str, drivers: list[str], kernel_count: int, arg_order: list[list[str]]):
+    def __init__(self, source: str, drivers: list[str], kernel_count: int, arg_order: list[list[str]],
+                 kernel_signatures: dict[str, list[tuple[str, ...]]], driver_signatures: list[tuple[str, ...]]):
         self.source = source
         self.drivers = drivers
         self.kernel_count = kernel_count   # distinct kernel functions
         self.arg_order = arg_order         # per driver: the argument names after the arenas
+        # Every argument is a flat C-contiguous array: a signature is the tuple of their dtype names.
+        self.kernel_signatures = kernel_signatures
+        self.driver_signatures = driver_signatures
 
 
 def arena_names(layout: Layout) -> list[str]:
@@ -213,6 +217,11 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
     L = len(layout.kernel_index) + 1
     located_index = {v: u for u, v in enumerate(layout.located)}
     arg_ids: dict[str, int] = {}
+    kernel_sigs: dict[str, list[tuple[str, ...]]] = {}
+
+    def dtype_of(v: str) -> str:
+        r = layout.resolve(v)
+        return layout.const_offset[r][0] if layout.kind.get(r) == "const" else layout.dtypes[r]
 
     def ref(v: str) -> str:
         r = layout.resolve(v)
@@ -228,8 +237,9 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
             arg_ids[r] = len(arg_ids)
         return f"a{arg_ids[r]}"
 
-    drivers, orders = [], []
+    drivers, orders, driver_sigs = [], [], []
     fixed = arena_names(layout)
+    fixed_types = [n.split("_", 1)[1] if "_" in n else "int64" for n in fixed]
     for seg in layout.segments:
         body = []
         for k in seg.steps:
@@ -246,10 +256,14 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
             if step.kind is not StepKind.ELEMENTWISE and step.exprs and step.main_output in written:
                 written = [step.main_output] + [o for o in written if o != step.main_output]
             call_args = [f"P[P[{j}]:P[{j + 1}]]"] + [ref(v) for v in operands] + [ref(o) for o in written]
+            sig = ["int64"] + [dtype_of(v) for v in operands + written]
             if step.kind is not StepKind.ELEMENTWISE:
                 scratch = "S_float64" if plan.types.get(step.inputs[0]) is not None and \
                     plan.types[step.inputs[0]].dtype == np.float64 else "S_float32"
                 call_args.append(scratch)
+                sig.append(scratch[2:])
+            if tuple(sig) not in kernel_sigs.setdefault(fname, []):
+                kernel_sigs[fname].append(tuple(sig))
             nodes = ", ".join(f"{n.op_type} '{safe_comment(n.name)}'" for n in step.nodes)
             body.append(f"    # [{k}] {step.kind.value}{':' + step.op if step.op else ''}: {nodes}"[:200])
             body.append(f"    {fname}({', '.join(call_args)})")
@@ -258,6 +272,7 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
         sig = fixed + names
         drivers.append(dname)
         orders.append(seg.args_in + seg.args_out)
+        driver_sigs.append(tuple(fixed_types + [layout.dtypes[v] for v in seg.args_in + seg.args_out]))
         body.append("    return")
         parts.append(f"\n@nb.njit(cache=True)\ndef {dname}({', '.join(sig)}):\n" + "\n".join(body) + "\n")
-    return NumbaModule("\n".join(parts), drivers, len(kernels), orders)
+    return NumbaModule("\n".join(parts), drivers, len(kernels), orders, kernel_sigs, driver_sigs)

@@ -52,6 +52,8 @@ def _versions() -> list[str]:
 class NumbaExecutable:
     """A compiled model: the plan, its generated module, and per-input-shape bindings."""
 
+    name = ProviderName.NUMBA.value
+
     def __init__(self, model: Model, session_options: dict[str, Any], provider_options: dict[str, Any]):
         so = session_options.get("session_options")
         config = getattr(so, "_config", {}) if so is not None else {}
@@ -66,8 +68,10 @@ class NumbaExecutable:
         self.folder = root / "numba" / self.key
         self.path = self.folder / f"plan_{self.key}.py"
         self.written = cache.write_source(self.path, self.module_info.source)
-        self.from_cache = not self.written and (self.folder / "__pycache__").exists()
         self.module = self._import()
+        self._misses_before = self._cache_misses()
+        self.compile_seconds = self.compile(provider_options.get("progress"))
+        self.from_cache = not self.written and self.compiled_kernels() == 0
         self.drivers = [getattr(self.module, d) for d in self.module_info.drivers]
         self._bindings: dict[tuple, list[SegmentBinding]] = {}
         self._lock = threading.Lock()
@@ -111,21 +115,69 @@ class NumbaExecutable:
                 per[-1].append(s)
         return per
 
+    def compile(self, progress: Any = None) -> float:
+        """Compile (or load from the cache) every kernel and driver for its one signature, now rather
+        than on the first run. `progress(done, total, name)` is called after each function."""
+        import time
+
+        import numba
+
+        def signature(dtypes: tuple[str, ...]):
+            return numba.types.void(*[numba.types.Array(numba.from_dtype(np.dtype(d)), 1, "C") for d in dtypes])
+
+        jobs = [(name, sig) for name, sigs in self.module_info.kernel_signatures.items() for sig in sigs]
+        jobs += list(zip(self.module_info.drivers, self.module_info.driver_signatures))
+        t0 = time.perf_counter()
+        for done, (name, sig) in enumerate(jobs, 1):
+            fn = getattr(self.module, name)
+            try:
+                fn.compile(signature(sig))
+            except Exception as exc:  # noqa: BLE001
+                if not self._cache_entry_broken(exc):
+                    raise
+                # a corrupt or partial cache entry: drop the compiled artifacts and build them again
+                cache.purge(self.folder / "__pycache__")
+                fn.compile(signature(sig))
+            if progress is not None:
+                progress(done, len(jobs), name)
+        return time.perf_counter() - t0
+
+    @staticmethod
+    def _cache_entry_broken(exc: Exception) -> bool:
+        """Errors from reading Numba's index/data files, as opposed to errors compiling the code."""
+        import numba.core.errors as nb_errors
+
+        if isinstance(exc, (nb_errors.TypingError, nb_errors.LoweringError, nb_errors.UnsupportedError)):
+            return False
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith(("numba/core/caching.py", "numba\\core\\caching.py")):
+                return True
+            tb = tb.tb_next
+        return False
+
     # --- introspection ----------------------------------------------------------------------
     @property
     def source(self) -> str:
         return self.module_info.source
 
-    def compiled_kernels(self) -> int:
-        """Functions Numba compiled in this process (cache misses), across the generated module."""
-        import numba.core.registry  # noqa: F401
-
+    def _cache_misses(self) -> int:
         total = 0
         for obj in vars(self.module).values():
             stats = getattr(obj, "stats", None)
             if stats is not None and hasattr(stats, "cache_misses"):
                 total += sum(stats.cache_misses.values())
         return total
+
+    def compiled_kernels(self) -> int:
+        """Functions (kernels and drivers) Numba compiled for this session: misses of the disk cache."""
+        return self._cache_misses() - self._misses_before
+
+    def compile_stats(self) -> dict[str, Any]:
+        return {"provider": self.name, "from_cache": self.from_cache, "kernels": len(self.layout.kernel_index),
+                "functions": self.module_info.kernel_count + len(self.drivers),
+                "compiled": self.compiled_kernels(), "compile_seconds": self.compile_seconds,
+                "cache_folder": str(self.folder)}
 
     # --- running ----------------------------------------------------------------------------
     def _arena_args(self, b: SegmentBinding) -> list[np.ndarray]:
@@ -145,7 +197,8 @@ class NumbaExecutable:
         env: dict[str, Any] = {}
         for n in plan.inputs:
             if n in feeds:
-                env[n] = np.ascontiguousarray(feeds[n])
+                arr = np.ascontiguousarray(feeds[n])
+                env[n] = arr if arr.flags.writeable else arr.copy()  # the compiled signature takes writable arrays
         for n, v in feeds.items():
             env.setdefault(n, v)
         shapes = {n: np.shape(v) for n, v in env.items() if isinstance(v, np.ndarray)}
