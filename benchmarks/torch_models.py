@@ -56,6 +56,7 @@ def _export(module: nn.Module, example: torch.Tensor, path: Path, dynamic_axes: 
 
 
 def export_mlp(path: Path, d_in: int = 16, hidden: int = 64, d_out: int = 4, seed: int = 0) -> Path:
+    """Linear-ReLU-Linear-GELU-Linear-Softmax with a dynamic batch axis."""
     torch.manual_seed(seed)
     mlp = nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden // 2), nn.GELU(),
                         nn.Linear(hidden // 2, d_out), nn.Softmax(dim=-1))

@@ -190,6 +190,7 @@ class NumbaModule:
         # Every argument is a flat C-contiguous array: a signature is the tuple of their dtype names.
         self.kernel_signatures = kernel_signatures
         self.driver_signatures = driver_signatures
+        self.step_drivers: list[list[tuple[int, str]]] = []  # per segment: (plan step, driver) when profiling
 
 
 def arena_names(layout: Layout) -> list[str]:
@@ -199,7 +200,8 @@ def arena_names(layout: Layout) -> list[str]:
     return ["P"] + consts + work + bind + ["S_float32", "S_float64"]
 
 
-def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
+def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> NumbaModule:
+    """The module source; with `profile`, also a driver per kernel step (for per-kernel timing)."""
     parts = [HEADER, NUMBA_PRELUDE, IM2COL]
     kernels: dict[str, str] = {}          # source hash -> function name
     step_kernel: dict[int, tuple[str, list[str]]] = {}
@@ -240,8 +242,10 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
     drivers, orders, driver_sigs = [], [], []
     fixed = arena_names(layout)
     fixed_types = [n.split("_", 1)[1] if "_" in n else "int64" for n in fixed]
+    step_drivers: list[list[tuple[int, str]]] = []
     for seg in layout.segments:
         body = []
+        single: list[tuple[int, list[str]]] = []  # (step, its lines) for per-step profiling drivers
         for k in seg.steps:
             step = plan.steps[k]
             if step.kind is StepKind.VIEW:
@@ -265,8 +269,10 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
             if tuple(sig) not in kernel_sigs.setdefault(fname, []):
                 kernel_sigs[fname].append(tuple(sig))
             nodes = ", ".join(f"{n.op_type} '{safe_comment(n.name)}'" for n in step.nodes)
-            body.append(f"    # [{k}] {step.kind.value}{':' + step.op if step.op else ''}: {nodes}"[:200])
-            body.append(f"    {fname}({', '.join(call_args)})")
+            lines = [f"    # [{k}] {step.kind.value}{':' + step.op if step.op else ''}: {nodes}"[:200],
+                     f"    {fname}({', '.join(call_args)})"]
+            body += lines
+            single.append((k, lines))
         names = [ref(v) for v in seg.args_in + seg.args_out]
         dname = f"segment_{seg.index}"
         sig = fixed + names
@@ -275,4 +281,12 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
         driver_sigs.append(tuple(fixed_types + [layout.dtypes[v] for v in seg.args_in + seg.args_out]))
         body.append("    return")
         parts.append(f"\n@nb.njit(cache=True)\ndef {dname}({', '.join(sig)}):\n" + "\n".join(body) + "\n")
-    return NumbaModule("\n".join(parts), drivers, len(kernels), orders, kernel_sigs, driver_sigs)
+        step_drivers.append([])
+        if profile:  # one driver per kernel step, same arguments, so a profiler can time each kernel
+            for k, lines in single:
+                name = f"{dname}_step_{k}"
+                step_drivers[-1].append((k, name))
+                parts.append(f"\n@nb.njit(cache=True)\ndef {name}({', '.join(sig)}):\n" + "\n".join(lines) + "\n")
+    module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, kernel_sigs, driver_sigs)
+    module.step_drivers = step_drivers
+    return module

@@ -21,12 +21,19 @@ from onnxjit.errors import RuntimeException
 from onnxjit.providers import cache
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.cpu.interpreter import run_subgraph
+from onnxjit.providers.numba.threads import use_threads
 
 
 def _outer_names(step) -> list[str]:
     from onnxjit.compiler.ir import outer_scope_names
 
     return sorted({n for node in step.nodes for n in outer_scope_names(node)})
+
+
+def _c_contiguous(x: Any) -> np.ndarray:
+    """`x` as a C-contiguous array of the same shape (np.ascontiguousarray makes a 0-d array 1-d)."""
+    arr = np.asarray(x)
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")
 
 
 class NumbaProvider:
@@ -62,7 +69,10 @@ class NumbaExecutable:
             fuse=config.get("onnxjit.disable_fusion", "0") != "1")
         self.plan: KernelPlan = build_plan(model, policy)
         self.layout = build_layout(self.plan)
-        self.module_info = render_numba(self.plan, self.layout)
+        self.threads = int(getattr(so, "intra_op_num_threads", 0) or 0) if so is not None else 0
+        self.profiling = config.get("onnxjit.profile_kernels", "0") == "1"
+        self.module_info = render_numba(self.plan, self.layout, profile=self.profiling)
+        self.kernel_seconds: dict[int, float] = {}  # plan step -> total seconds (when profiling)
         root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
         self.key = cache.cache_key(self.module_info.source, *_versions())
         self.folder = root / "numba" / self.key
@@ -127,6 +137,8 @@ class NumbaExecutable:
 
         jobs = [(name, sig) for name, sigs in self.module_info.kernel_signatures.items() for sig in sigs]
         jobs += list(zip(self.module_info.drivers, self.module_info.driver_signatures))
+        jobs += [(name, sig) for steps, sig in zip(self.module_info.step_drivers, self.module_info.driver_signatures)
+                 for _, name in steps]
         t0 = time.perf_counter()
         for done, (name, sig) in enumerate(jobs, 1):
             fn = getattr(self.module, name)
@@ -189,6 +201,7 @@ class NumbaExecutable:
         return b.arenas
 
     def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        use_threads(self.threads)
         with self._lock:
             return self._run(feeds)
 
@@ -196,8 +209,8 @@ class NumbaExecutable:
         plan, layout = self.plan, self.layout
         env: dict[str, Any] = {}
         for n in plan.inputs:
-            if n in feeds:
-                arr = np.ascontiguousarray(feeds[n])
+            if isinstance(feeds.get(n), np.ndarray):  # sequences and optionals stay as given
+                arr = _c_contiguous(feeds[n])
                 env[n] = arr if arr.flags.writeable else arr.copy()  # the compiled signature takes writable arrays
         for n, v in feeds.items():
             env.setdefault(n, v)
@@ -222,7 +235,10 @@ class NumbaExecutable:
             outs = {v: np.empty(b.arg_shapes[v], dtype=layout.dtypes[v]) for v in seg.args_out}
             args = [env[v].reshape(-1) for v in seg.args_in] + [outs[v].reshape(-1) for v in seg.args_out]
             try:
-                self.drivers[si](*self._arena_args(b), *args)
+                if self.profiling:
+                    self._run_steps_timed(si, self._arena_args(b) + args)
+                else:
+                    self.drivers[si](*self._arena_args(b), *args)
             except Exception as exc:  # noqa: BLE001
                 raise RuntimeException(f"compiled segment {si} failed: {type(exc).__name__}: {exc}") from exc
             env.update(outs)
@@ -232,6 +248,21 @@ class NumbaExecutable:
             self._bindings[key] = bindings
         last = bindings[-1]
         return {o: self._output(o, env, last) for o in plan.outputs}
+
+    def _run_steps_timed(self, si: int, args: list[np.ndarray]) -> None:
+        import time
+
+        for k, name in self.module_info.step_drivers[si]:
+            fn = getattr(self.module, name)
+            t0 = time.perf_counter()
+            fn(*args)
+            self.kernel_seconds[k] = self.kernel_seconds.get(k, 0.0) + time.perf_counter() - t0
+
+    def kernel_profile(self) -> list[tuple[str, str, float]]:
+        """(step name, op types, seconds) per kernel step, slowest first (session config
+        'onnxjit.profile_kernels' = '1' runs every kernel from its own driver and times it)."""
+        rows = [(self.plan.steps[k].name, ",".join(self.plan.steps[k].op_types), t) for k, t in self.kernel_seconds.items()]
+        return sorted(rows, key=lambda r: -r[2])
 
     def _run_host(self, k: int, env: dict[str, Any], b: SegmentBinding) -> None:
         step = self.plan.steps[k]
@@ -246,7 +277,7 @@ class NumbaExecutable:
             outs = op.run(vals)
         for name, v in zip(step.outputs, outs):
             if name:
-                env[name] = np.ascontiguousarray(v) if isinstance(v, np.ndarray) else v
+                env[name] = _c_contiguous(v) if isinstance(v, np.ndarray) else v
 
     def _materialize(self, v: str, env: dict[str, Any], b: SegmentBinding) -> Any:
         """A value as a numpy array of its shape, wherever it lives."""
