@@ -69,6 +69,15 @@ def substitute(e: Expr, mapping: dict[int, Expr]) -> Expr:
     return Expr(e.prim, tuple(substitute(a, mapping) for a in e.args), e.dtype, e.value)
 
 
+def expr_operands(node: Node, types: dict[str, ValueType]) -> list[Expr | None]:
+    """An op's `expr` arguments: INPUT(k) for input position k, None for a missing optional input
+    (so Clip(x, '', max) passes max as `hi`, not as `lo`); trailing missing inputs are dropped."""
+    args: list[Expr | None] = [Expr.input(k, types[i].dtype) if i else None for k, i in enumerate(node.inputs)]
+    while args and args[-1] is None:
+        args.pop()
+    return args
+
+
 class GreedyFusion:
     """Default policy. Override `classify` or `can_merge` to experiment."""
 
@@ -96,7 +105,7 @@ class GreedyFusion:
         inst = cls(node, opset)
         if inst.fusion is Fusion.ELEMENTWISE and hasattr(inst, "expr") and len([o for o in node.outputs if o]) == 1:
             try:
-                inst.expr(*[Expr.input(k, types[i].dtype) for k, i in enumerate(ins)])
+                inst.expr(*expr_operands(node, types))
                 return StepKind.ELEMENTWISE, "", {}
             except (NotImplementedError, KeyError, TypeError, ValueError):
                 return StepKind.HOST, "", {}
@@ -177,8 +186,7 @@ class GreedyFusion:
 
     def _node_expr(self, node: Node, opset: int, types: dict[str, ValueType]) -> Expr:
         op = lookup(node.domain, node.op_type, opset)(node, opset)
-        args = [Expr.input(k, types[i].dtype) for k, i in enumerate(node.inputs) if i]
-        return op.expr(*args)
+        return op.expr(*expr_operands(node, types))
 
     def _add_expr(self, step: Step, node: Node, opset: int, types: dict[str, ValueType],
                   owner: dict[str, int], steps: list[Step], acc: bool = False) -> None:
@@ -186,7 +194,9 @@ class GreedyFusion:
         e = self._node_expr(node, opset, types)
         mapping: dict[int, Expr] = {}
         operands = step.epilogue_inputs if acc else step.inputs
-        for k, name in enumerate(i for i in node.inputs if i):
+        for k, name in enumerate(node.inputs):
+            if not name:
+                continue
             if name in step.exprs:
                 mapping[k] = step.exprs[name]
             elif acc and name == step.main_output:
