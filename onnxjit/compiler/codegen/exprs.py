@@ -32,39 +32,76 @@ NUMBA: Dialect = {
     Prim.WHERE: "({1} if {0} else {2})",
 }
 
+# Integer overrides of the dialect. Python's // and % floor; ONNX Div truncates and Mod(fmod=1)
+# keeps the dividend's sign. Unsigned types use bare operators: a helper's int literals mixed with
+# uint64 would make Numba compute in float64.
+NUMBA_SIGNED: Dialect = {Prim.DIV: "_idiv({0}, {1})", Prim.FMOD: "_ifmod({0}, {1})", Prim.IMOD: "({0} % {1})",
+                         Prim.POW: "_ipow({0}, {1})"}
+NUMBA_UNSIGNED: Dialect = {Prim.DIV: "({0} // {1})", Prim.FMOD: "({0} % {1})", Prim.IMOD: "({0} % {1})",
+                           Prim.POW: "({0} ** {1})"}
+
+# Integer results Numba computes in a wider type (int8 + int8 is an int64): wrapped back into the
+# value's dtype so that a fused expression overflows exactly where numpy's would.
+WIDENING = {Prim.ADD, Prim.SUB, Prim.MUL, Prim.NEG, Prim.ABS, Prim.DIV, Prim.IMOD, Prim.FMOD, Prim.POW,
+            Prim.SHL, Prim.SHR, Prim.BITNOT, Prim.BITAND, Prim.BITOR, Prim.BITXOR, Prim.SIGN}
+
+# How every generated function is compiled. error_model="numpy": float x/0 gives inf/nan and integer
+# x/0 gives 0, as numpy (the reference) does, instead of raising ZeroDivisionError.
+NUMBA_JIT = '@nb.njit(cache=True, error_model="numpy")'
+
 # Helpers the Numba dialect's format strings call; emitted once at the top of a generated module.
 NUMBA_PRELUDE = '''
-@nb.njit(inline="always", cache=True)
+@nb.njit(inline="always", cache=True, error_model="numpy")
 def _max(a, b):
     return a if (a > b or a != a) else b
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(inline="always", cache=True, error_model="numpy")
 def _min(a, b):
     return a if (a < b or a != a) else b
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(inline="always", cache=True, error_model="numpy")
 def _fmod(a, b):
-    return math.fmod(a, b)
+    return np.fmod(a, b)
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(inline="always", cache=True, error_model="numpy")
 def _imod(a, b):
     return a % b
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(inline="always", cache=True, error_model="numpy")
 def _pow(a, b):
     return a ** b
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(inline="always", cache=True, error_model="numpy")
 def _idiv(a, b):
+    """Signed integer a / b truncated toward zero (C, ONNX); x / 0 is 0 and MIN / -1 wraps, as in numpy."""
+    if b == -1:
+        return -a
     q = a // b
     if q < 0 and q * b != a:
         q += 1
     return q
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def _ifmod(a, b):
+    """Signed integer remainder with the dividend's sign (C fmod); x fmod 0 is 0, as in numpy."""
+    r = a % b
+    if r != 0 and (r < 0) != (a < 0):
+        r -= b
+    return r
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def _ipow(a, b):
+    """Integer power; a negative exponent is computed in double and truncated, as the reference does."""
+    if b < 0:
+        return np.int64(np.float64(a) ** np.float64(b))
+    return a ** b
 '''
 
 
@@ -89,8 +126,17 @@ def literal(value, dtype: np.dtype) -> str:
 
 
 def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect = NUMBA,
-                cast: Callable[[str, np.dtype], str] | None = None, prefix: str = "t") -> tuple[list[str], list[str]]:
-    """(lines assigning temporaries, the name holding each root). Shared subtrees are computed once."""
+                cast: Callable[[str, np.dtype], str] | None = None, prefix: str = "t",
+                signed: Dialect | None = None, unsigned: Dialect | None = None,
+                wrap_integers: bool | None = None) -> tuple[list[str], list[str]]:
+    """(lines assigning temporaries, the name holding each root). Shared subtrees are computed once.
+
+    `signed` / `unsigned` override `dialect` for integer-typed primitives (default: Numba's when the
+    dialect is NUMBA); `wrap_integers` converts integer arithmetic back to its dtype (WIDENING)."""
+    numba = dialect is NUMBA
+    signed = signed if signed is not None else (NUMBA_SIGNED if numba else {})
+    unsigned = unsigned if unsigned is not None else (NUMBA_UNSIGNED if numba else {})
+    wrap_integers = numba if wrap_integers is None else wrap_integers
     memo: dict[Expr, str] = {}
     lines: list[str] = []
     cast = cast or (lambda src, dt: f"{numpy_type_name(dt)}({src})")
@@ -105,13 +151,14 @@ def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect 
         elif e.prim is Prim.CAST:
             src = visit(e.args[0])
             text = f"({src} != 0)" if e.dtype == np.bool_ else cast(src, e.dtype)
-        elif e.prim is Prim.DIV and e.dtype.kind in "iu":
-            a, b = (visit(x) for x in e.args)
-            text = f"_idiv({a}, {b})"
         else:
             args = [visit(x) for x in e.args]
             one = literal(1, e.dtype)
-            text = dialect[e.prim].format(*args, one=one)
+            kind = e.dtype.kind
+            table = signed if kind == "i" else unsigned if kind == "u" else {}
+            text = table.get(e.prim, dialect[e.prim]).format(*args, one=one)
+            if wrap_integers and kind in "iu" and e.prim in WIDENING and e.dtype != np.int64:
+                text = cast(text, e.dtype)
         name = f"{prefix}{len(memo)}"
         lines.append(f"{name} = {text}")
         memo[e] = name

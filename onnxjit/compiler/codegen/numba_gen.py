@@ -10,7 +10,7 @@ import hashlib
 
 import numpy as np
 
-from onnxjit.compiler.codegen.exprs import NUMBA_PRELUDE, literal, numpy_type_name, print_exprs
+from onnxjit.compiler.codegen.exprs import NUMBA_JIT, NUMBA_PRELUDE, literal, numpy_type_name, print_exprs
 from onnxjit.compiler.codegen.numba_templates import IM2COL, SKELETONS
 from onnxjit.compiler.fusion.layout import Layout, data_inputs
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
@@ -99,7 +99,7 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
         outs = {o: f"o{j}" for j, o in enumerate(step.outputs)}
         args = ["p"] + ins + list(outs.values())
         body = epilogue_lines(step, plan, outs, None, step.inputs, ins, 0, "    ")
-        src = "@nb.njit(cache=True)\ndef KERNEL(" + ", ".join(args) + "):\n" + "\n".join(body) + "\n"
+        src = NUMBA_JIT + "\ndef KERNEL(" + ", ".join(args) + "):\n" + "\n".join(body) + "\n"
         return src, args
     op = step.op
     data = data_inputs(step)
@@ -134,7 +134,7 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
         outs = {o: f"o{j}" for j, o in enumerate(written)}
         if outs:
             lines += epilogue_lines(step, plan, outs, step.main_output, step.epilogue_inputs, e_ins, 0, "    ")
-    src = "@nb.njit(cache=True)\ndef KERNEL(" + ", ".join(args) + "):\n" + "\n".join(lines) + "\n"
+    src = NUMBA_JIT + "\ndef KERNEL(" + ", ".join(args) + "):\n" + "\n".join(lines) + "\n"
     return src, args
 
 
@@ -280,13 +280,13 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
         orders.append(seg.args_in + seg.args_out)
         driver_sigs.append(tuple(fixed_types + [layout.dtypes[v] for v in seg.args_in + seg.args_out]))
         body.append("    return")
-        parts.append(f"\n@nb.njit(cache=True)\ndef {dname}({', '.join(sig)}):\n" + "\n".join(body) + "\n")
+        parts.append(f"\n{NUMBA_JIT}\ndef {dname}({', '.join(sig)}):\n" + "\n".join(body) + "\n")
         step_drivers.append([])
         if profile:  # one driver per kernel step, same arguments, so a profiler can time each kernel
             for k, lines in single:
                 name = f"{dname}_step_{k}"
                 step_drivers[-1].append((k, name))
-                parts.append(f"\n@nb.njit(cache=True)\ndef {name}({', '.join(sig)}):\n" + "\n".join(lines) + "\n")
+                parts.append(f"\n{NUMBA_JIT}\ndef {name}({', '.join(sig)}):\n" + "\n".join(lines) + "\n")
     module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, kernel_sigs, driver_sigs)
     module.step_drivers = step_drivers
     return module

@@ -2,7 +2,7 @@
 `fusion/templates.py:bind_step` for the order) and leaves its result in the buffer named `y`."""
 
 IM2COL = '''
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _im2col(xs, col, CG, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW):
     P = OH * OW
     for c in range(CG):

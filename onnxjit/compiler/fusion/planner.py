@@ -21,7 +21,7 @@ import numpy as np
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind, ValueType
 from onnxjit.compiler.ir import Graph, Model, Node, subgraphs, topological_order
 from onnxjit.compiler.ops.registry import Fusion, lookup
-from onnxjit.compiler.prims import Expr, Prim
+from onnxjit.compiler.prims import Expr, Prim, inputs_of
 from onnxjit.compiler.fusion.templates import classify_template, same_shape_static
 
 COMPILED_DTYPES = {np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
@@ -194,8 +194,9 @@ class GreedyFusion:
         e = self._node_expr(node, opset, types)
         mapping: dict[int, Expr] = {}
         operands = step.epilogue_inputs if acc else step.inputs
+        used = inputs_of(e)  # CastLike reads only its `like` input's dtype: no operand, no broadcast
         for k, name in enumerate(node.inputs):
-            if not name:
+            if not name or k not in used:
                 continue
             if name in step.exprs:
                 mapping[k] = step.exprs[name]
