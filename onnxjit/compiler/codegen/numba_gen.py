@@ -143,8 +143,16 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
     dt = plan.types[step.inputs[0]].dtype if step.inputs[0] in plan.types else np.dtype(np.float32)
     if op == "conv":
         return {"HAS_BIAS": str(bool(p["has_bias"]))}
+    if op in ("maxpool", "avgpool"):
+        t = np.dtype(dt)
+        lowest = "-np.inf" if t.kind == "f" else str(int(np.iinfo(t).min))
+        return {"POOL_T": f"np.{t.name}", "POOL_MIN": f"np.{t.name}({lowest})"}
     if op == "gemm":
-        return {"TRANS_A": str(bool(p["transA"])), "TRANS_B": str(bool(p["transB"])), "HAS_C": str(bool(p["has_c"])),
+        # the transposes are chosen here, not by a run-time conditional: Numba would unify both
+        # branches to an 'A'-layout array and np.dot would then leave the BLAS fast path
+        a_view = "a[:M * K].reshape((K, M)).T" if p["transA"] else "a[:M * K].reshape((M, K))"
+        b_view = "b[:K * N].reshape((N, K)).T" if p["transB"] else "b[:K * N].reshape((K, N))"
+        return {"A_VIEW": a_view, "B_VIEW": b_view, "HAS_C": str(bool(p["has_c"])),
                 "ALPHA": literal(p["alpha"], dt), "BETA": literal(p["beta"], dt)}
     if op == "layernorm":
         return {"EPSILON": repr(p["epsilon"]), "HAS_BIAS": str(bool(p["has_bias"]))}

@@ -68,52 +68,65 @@ SKELETONS["conv"] = '''
                     y[o + i] += bm
 '''
 
-SKELETONS["maxpool"] = '''
-    NC = q[0]; H = q[1]; W = q[2]; OH = q[3]; OW = q[4]; KH = q[5]; KW = q[6]
-    SH = q[7]; SW = q[8]; PT = q[9]; PL = q[10]; DH = q[11]; DW = q[12]
+# Pooling works a whole output row at a time: for each valid kernel row kh and column kw, the output
+# columns whose input column is inside the image form one range (lo..hi), so the innermost loop is a
+# branch-free strided sweep that LLVM vectorises. Accumulation is in the tensor's dtype (POOL_T).
+POOL_ROWS = '''
     for c in range(NC):
         xo = c * H * W
         yo = c * OH * OW
         for oh in range(OH):
+            yr = yo + oh * OW
+            h0 = oh * SH - PT
+            kh0 = 0 if h0 >= 0 else (-h0 + DH - 1) // DH
+            kh1 = min(KH, (H - h0 + DH - 1) // DH)
             for ow in range(OW):
-                m = -np.inf
-                for kh in range(KH):
-                    ih = oh * SH - PT + kh * DH
-                    if ih >= 0 and ih < H:
-                        for kw in range(KW):
-                            iw = ow * SW - PL + kw * DW
-                            if iw >= 0 and iw < W:
-                                v = x[xo + ih * W + iw]
-                                if v > m or v != v:
-                                    m = v
-                y[yo + oh * OW + ow] = m
+                y[yr + ow] = POOL_INIT
+            for kh in range(kh0, kh1):
+                row = xo + (h0 + kh * DH) * W
+                for kw in range(KW):
+                    off = kw * DW - PL
+                    lo = 0 if off >= 0 else (-off + SW - 1) // SW
+                    hi = min(OW, (W - off + SW - 1) // SW)
+                    if hi <= lo:
+                        continue
+                    ys = y[yr + lo:yr + hi]
+                    if SW == 1:  # contiguous: the loop vectorises
+                        xs = x[row + lo + off:row + hi + off]
+                        for i in range(hi - lo):
+                            POOL_UPDATE
+                    else:
+                        xs = x[row + lo * SW + off:row + (hi - 1) * SW + off + 1:SW]
+                        for i in range(hi - lo):
+                            POOL_UPDATE
 '''
+
+SKELETONS["maxpool"] = '''
+    NC = q[0]; H = q[1]; W = q[2]; OH = q[3]; OW = q[4]; KH = q[5]; KW = q[6]
+    SH = q[7]; SW = q[8]; PT = q[9]; PL = q[10]; DH = q[11]; DW = q[12]
+''' + POOL_ROWS.replace("POOL_INIT", "POOL_MIN").replace(
+    "POOL_UPDATE", "ys[i] = xs[i] if (xs[i] > ys[i] or xs[i] != xs[i]) else ys[i]")
 
 SKELETONS["avgpool"] = '''
     NC = q[0]; H = q[1]; W = q[2]; OH = q[3]; OW = q[4]; KH = q[5]; KW = q[6]
     SH = q[7]; SW = q[8]; PT = q[9]; PL = q[10]; DH = q[11]; DW = q[12]; CIP = q[13]; PB = q[14]; PR = q[15]
-    for c in range(NC):
-        xo = c * H * W
-        yo = c * OH * OW
-        for oh in range(OH):
+    # window element counts per output column and row (padding counted when count_include_pad)
+    cw = np.zeros(OW, np.int64)
+    for ow in range(OW):
+        for kw in range(KW):
+            iw = ow * SW - PL + kw * DW
+            if iw < W + PR if CIP else (iw >= 0 and iw < W):
+                cw[ow] += 1
+    ch = np.zeros(OH, np.int64)
+    for oh in range(OH):
+        for kh in range(KH):
+            ih = oh * SH - PT + kh * DH
+            if ih < H + PB if CIP else (ih >= 0 and ih < H):
+                ch[oh] += 1
+''' + POOL_ROWS.replace("POOL_INIT", "POOL_T(0)").replace("POOL_UPDATE", "ys[i] += xs[i]") + '''
             for ow in range(OW):
-                s = 0.0
-                cnt = 0
-                for kh in range(KH):
-                    ih = oh * SH - PT + kh * DH
-                    if ih >= 0 and ih < H:
-                        for kw in range(KW):
-                            iw = ow * SW - PL + kw * DW
-                            if iw >= 0 and iw < W:
-                                s += x[xo + ih * W + iw]
-                                cnt += 1
-                if CIP:
-                    h0 = oh * SH - PT
-                    w0 = ow * SW - PL
-                    h1 = min(h0 + (KH - 1) * DH + 1, H + PB)
-                    w1 = min(w0 + (KW - 1) * DW + 1, W + PR)
-                    cnt = ((h1 - h0 + DH - 1) // DH) * ((w1 - w0 + DW - 1) // DW)
-                y[yo + oh * OW + ow] = s / cnt if cnt > 0 else 0.0
+                cnt = ch[oh] * cw[ow]
+                y[yr + ow] = y[yr + ow] / POOL_T(cnt) if cnt > 0 else POOL_T(0)
 '''
 
 SKELETONS["gap"] = '''
@@ -162,8 +175,8 @@ SKELETONS["matmul"] = '''
 
 SKELETONS["gemm"] = '''
     M = q[0]; K = q[1]; N = q[2]; CSM = q[3]; CSN = q[4]
-    A = a[:M * K].reshape((K, M)).T if TRANS_A else a[:M * K].reshape((M, K))
-    B = b[:K * N].reshape((N, K)).T if TRANS_B else b[:K * N].reshape((K, N))
+    A = A_VIEW
+    B = B_VIEW
     Y = y[:M * N].reshape((M, N))
     np.dot(A, B, Y)
     if ALPHA != 1.0 or HAS_C:
@@ -234,15 +247,39 @@ SKELETONS["layernorm"] = '''
 '''
 
 SKELETONS["reduce"] = '''
-    OUTER = q[0]; L = q[1]; INNER = q[2]
-    for o in range(OUTER):
-        for i in range(INNER):
-            base = o * L * INNER + i
+    OUTER = q[0]; L = q[1]; INNER = q[2]; R = q[3]
+    if R == 0:
+        # the reduced axes are adjacent: x is (OUTER, L, INNER)
+        for o in range(OUTER):
+            for i in range(INNER):
+                base = o * L * INNER + i
+                acc = INIT
+                for j in range(L):
+                    v = x[base + j * INNER]
+                    ACCUMULATE
+                y[o * INNER + i] = FINISH
+    else:
+        # any axes: output o and reduction index j are unravelled over the kept and the reduced
+        # dims of x (dims q[4:4+R], reduced flags q[4+R:4+2R]); OUTER outputs, L elements each
+        for o in range(OUTER):
             acc = INIT
             for j in range(L):
-                v = x[base + j * INNER]
+                ro = o
+                rj = j
+                off = 0
+                stride = 1
+                for r in range(R - 1, -1, -1):
+                    d = q[4 + r]
+                    if q[4 + R + r]:
+                        off += (rj % d) * stride
+                        rj //= d
+                    else:
+                        off += (ro % d) * stride
+                        ro //= d
+                    stride *= d
+                v = x[off]
                 ACCUMULATE
-            y[o * INNER + i] = FINISH
+            y[o] = FINISH
 '''
 
 SKELETONS["lrn"] = '''
