@@ -35,10 +35,13 @@ NUMBA: Dialect = {
 # Integer overrides of the dialect. Python's // and % floor; ONNX Div truncates and Mod(fmod=1)
 # keeps the dividend's sign. Unsigned types use bare operators: a helper's int literals mixed with
 # uint64 would make Numba compute in float64.
+# Shifts by a count outside [0, bits) give 0 (-1 for a negative value shifted right), as numpy's do.
 NUMBA_SIGNED: Dialect = {Prim.DIV: "_idiv({0}, {1})", Prim.FMOD: "_ifmod({0}, {1})", Prim.IMOD: "({0} % {1})",
-                         Prim.POW: "_ipow({0}, {1})"}
+                         Prim.POW: "_ipow({0}, {1})", Prim.SHL: "_shl({0}, {1}, {bits})",
+                         Prim.SHR: "_sshr({0}, {1}, {bits})"}
 NUMBA_UNSIGNED: Dialect = {Prim.DIV: "({0} // {1})", Prim.FMOD: "({0} % {1})", Prim.IMOD: "({0} % {1})",
-                           Prim.POW: "({0} ** {1})"}
+                           Prim.POW: "({0} ** {1})", Prim.SHL: "_shl({0}, {1}, {bits})",
+                           Prim.SHR: "_ushr({0}, {1}, {bits})"}
 
 # Integer results Numba computes in a wider type (int8 + int8 is an int64): wrapped back into the
 # value's dtype so that a fused expression overflows exactly where numpy's would.
@@ -94,6 +97,23 @@ def _ifmod(a, b):
     if r != 0 and (r < 0) != (a < 0):
         r -= b
     return r
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def _shl(a, b, bits):
+    return a << b if (b >= 0 and b < bits) else a - a
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def _ushr(a, b, bits):
+    return a >> b if b < bits else a - a
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def _sshr(a, b, bits):
+    if b >= 0 and b < bits:
+        return a >> b
+    return a - a - 1 if a < 0 else a - a
 
 
 @nb.njit(inline="always", cache=True, error_model="numpy")
@@ -156,7 +176,7 @@ def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect 
             one = literal(1, e.dtype)
             kind = e.dtype.kind
             table = signed if kind == "i" else unsigned if kind == "u" else {}
-            text = table.get(e.prim, dialect[e.prim]).format(*args, one=one)
+            text = table.get(e.prim, dialect[e.prim]).format(*args, one=one, bits=8 * e.dtype.itemsize)
             if wrap_integers and kind in "iu" and e.prim in WIDENING and e.dtype != np.int64:
                 text = cast(text, e.dtype)
         name = f"{prefix}{len(memo)}"

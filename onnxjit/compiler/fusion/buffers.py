@@ -1,7 +1,8 @@
 """The buffer plan: intermediates that are never live at once share a slot (per dtype)."""
 from __future__ import annotations
 
-from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
+from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
+from onnxjit.compiler.ir import outer_scope_names
 
 KERNEL_KINDS = (StepKind.ELEMENTWISE, StepKind.TEMPLATE, StepKind.REDUCTION, StepKind.COPY)
 
@@ -16,13 +17,22 @@ def alias_root(plan: KernelPlan) -> dict[str, str]:
     return root
 
 
+def step_reads(s: Step) -> list[str]:
+    """Values a step reads: its inputs, its epilogue's, and what a host step's subgraphs (If/Loop
+    bodies) read from the enclosing graph."""
+    reads = [i for i in list(s.inputs) + list(s.epilogue_inputs) if i]
+    if s.kind is StepKind.HOST:
+        reads += sorted({n for node in s.nodes for n in outer_scope_names(node)})
+    return reads
+
+
 def assign_slots(plan: KernelPlan) -> dict[str, int]:
     """value -> slot for every intermediate written by a kernel step and not returned to the caller."""
     outputs = set(plan.outputs)
     root = alias_root(plan)
     # a buffer that a view makes into a graph output is returned too: it gets no shared slot
     returned = outputs | {root[o] for o in outputs if o in root}
-    host_read = {i for s in plan.steps if s.kind is StepKind.HOST for i in s.inputs if i}
+    host_read = {i for s in plan.steps if s.kind is StepKind.HOST for i in step_reads(s)}
     returned |= {root.get(i, i) for i in host_read}
     # values read in a later segment (after a host step) live in their own arrays, not a segment's arena
     segment, producer_segment, seg = {}, {}, 0
@@ -32,14 +42,13 @@ def assign_slots(plan: KernelPlan) -> dict[str, int]:
         if s.kind in KERNEL_KINDS:  # a VIEW produces no buffer: its root keeps its producer's segment
             for o in s.outputs:
                 producer_segment[o] = seg
-        for i in list(s.inputs) + list(s.epilogue_inputs):
-            if i and producer_segment.get(root.get(i, i), seg) != seg:
+        for i in step_reads(s):
+            if producer_segment.get(root.get(i, i), seg) != seg:
                 returned.add(root.get(i, i))
     last_use: dict[str, int] = {}
     for k, s in enumerate(plan.steps):
-        for i in list(s.inputs) + list(s.epilogue_inputs):
-            if i:
-                last_use[root.get(i, i)] = k
+        for i in step_reads(s):
+            last_use[root.get(i, i)] = k
     slots: dict[str, int] = {}
     slot_dtype: list[str] = []
     free: list[int] = []

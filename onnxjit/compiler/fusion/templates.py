@@ -182,15 +182,18 @@ def bind_step(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.nd
             axes = [int(v) for v in values[step.inputs[1]].reshape(-1)]
         if not axes:
             axes = [] if p["noop"] else list(range(len(x)))
-        axes = sorted(_norm_axis(int(v), len(x)) for v in axes)
-        if axes and axes != list(range(axes[0], axes[-1] + 1)):
-            raise NotImplementedError("reduction over non-adjacent axes")
+        axes = sorted({_norm_axis(int(v), len(x)) for v in axes})
         if not axes:
-            return [x], [int(np.prod(x)), 1, 1]
-        lo, hi = axes[0], axes[-1] + 1
+            return [x], [int(np.prod(x)), 1, 1, 0]
         out = tuple(1 if i in axes else d for i, d in enumerate(x)) if p["keepdims"] else \
             tuple(d for i, d in enumerate(x) if i not in axes)
-        return [out], [int(np.prod(x[:lo])), int(np.prod(x[lo:hi])), int(np.prod(x[hi:]))]
+        lo, hi = axes[0], axes[-1] + 1
+        if axes == list(range(lo, hi)):
+            # adjacent axes: x read as (OUTER, L, INNER); R = 0 selects that loop
+            return [out], [int(np.prod(x[:lo])), int(np.prod(x[lo:hi])), int(np.prod(x[hi:])), 0]
+        # params: outputs, elements per output, R = rank, dims of x, 1 where an axis is reduced
+        return [out], [int(np.prod(out)), int(np.prod([x[a] for a in axes])), 1, len(x),
+                       *x, *[int(i in axes) for i in range(len(x))]]
     if op == "lrn":
         n, c, h, w = x
         return [x], [n, c, h * w]
