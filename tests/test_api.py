@@ -238,6 +238,8 @@ def test_default_providers_start_with_the_best_available(two_output_model) -> No
     sess = onnxjit.InferenceSession(two_output_model.SerializeToString())
     assert sess.get_providers()[-1] == "CPUExecutionProvider"
     assert set(sess.get_providers()) <= set(onnxjit.get_available_providers())
+    if "NumbaExecutionProvider" in onnxjit.get_available_providers():
+        assert sess.get_providers() == ["NumbaExecutionProvider", "CPUExecutionProvider"]
 
 
 def test_run_none_returns_list_of_arrays_and_output_subsets(two_output_model) -> None:

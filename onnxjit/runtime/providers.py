@@ -54,8 +54,9 @@ def resolve(providers: list[Any] | None, provider_options: list[dict] | None) ->
     """[(provider, options)] in priority order, unknown or unavailable ones dropped with a warning."""
     available = available_providers()
     if providers is None:
-        # The Numba provider is opt-in until it passes what the CPU provider passes (issue 3).
-        names: list[tuple[str, dict]] = [(ProviderName.CPU.value, {})]
+        # the compiled CPU provider first, the reference kernels for whatever it does not take
+        names: list[tuple[str, dict]] = [(p.value, {}) for p in (ProviderName.NUMBA, ProviderName.CPU)
+                                         if p.value in available]
     else:
         if provider_options is not None and len(provider_options) != len(providers):
             raise ValueError("'providers' and 'provider_options' should be the same length if both are given.")
