@@ -176,7 +176,7 @@ class GreedyFusion:
             steps.append(step)
             for o in step.outputs:
                 owner[o] = len(steps) - 1
-        self._finalize_outputs(steps, consumers, graph_outputs)
+        self._finalize_outputs(steps, consumers, graph_outputs, types)
         plan = KernelPlan(steps=steps, inputs=[i for i in graph.input_names() if i not in constants],
                           outputs=graph.output_names(), types=types, constants=constants)
         from onnxjit.compiler.fusion.buffers import assign_slots
@@ -241,8 +241,11 @@ class GreedyFusion:
         return False
 
     @staticmethod
-    def _finalize_outputs(steps: list[Step], consumers: dict[str, list[Node]], graph_outputs: set[str]) -> None:
-        """A fused step writes only values read by other steps or returned to the caller."""
+    def _finalize_outputs(steps: list[Step], consumers: dict[str, list[Node]], graph_outputs: set[str],
+                          types: dict[str, ValueType]) -> None:
+        """A fused step writes only values read by other steps or returned to the caller. A skeleton
+        whose own result is not written computes into its first written output, which therefore
+        must have the result's dtype (MatMul + Cast epilogue: the result keeps its own buffer)."""
         for s in steps:
             if s.kind not in (StepKind.ELEMENTWISE, StepKind.TEMPLATE, StepKind.REDUCTION, StepKind.COPY):
                 continue
@@ -258,6 +261,9 @@ class GreedyFusion:
                     keep.append(o)
             if s.kind is StepKind.ELEMENTWISE and not keep:
                 keep = s.outputs[-1:]
+            if s.kind is not StepKind.ELEMENTWISE and s.exprs and s.main_output not in keep and keep and \
+                    types[keep[0]].dtype != types[s.main_output].dtype:
+                keep.insert(0, s.main_output)
             s.outputs = keep if (s.kind is StepKind.ELEMENTWISE or s.exprs) else s.outputs
 
 
