@@ -30,23 +30,39 @@ SKELETONS["conv"] = '''
     CG = C // G; MG = M // G; K = CG * KH * KW; P = OH * OW; HW = H * W
     direct = KH == 1 and KW == 1 and SH == 1 and SW == 1 and PT == 0 and PL == 0
     if CG == 1 and MG == 1 and G > 1:
-        # depthwise: a direct loop beats G tiny matrix products
+        # depthwise: a direct loop beats G tiny matrix products. Like pooling, each output row is
+        # swept once per valid (kh, kw) over the output columns whose input is inside the image.
         for n in range(N):
             for g in range(G):
                 xo = (n * C + g) * HW
                 yo = (n * M + g) * P
                 wo = g * KH * KW
                 for oh in range(OH):
+                    yr = yo + oh * OW
+                    h0 = oh * SH - PT
                     for ow in range(OW):
-                        acc = 0.0
-                        for kh in range(KH):
-                            ih = oh * SH - PT + kh * DH
-                            if ih >= 0 and ih < H:
-                                for kw in range(KW):
-                                    iw = ow * SW - PL + kw * DW
-                                    if iw >= 0 and iw < W:
-                                        acc += x[xo + ih * W + iw] * w[wo + kh * KW + kw]
-                        y[yo + oh * OW + ow] = acc
+                        y[yr + ow] = 0
+                    for kh in range(KH):
+                        ih = h0 + kh * DH
+                        if ih < 0 or ih >= H:
+                            continue
+                        row = xo + ih * W
+                        for kw in range(KW):
+                            wv = w[wo + kh * KW + kw]
+                            off = kw * DW - PL
+                            lo = 0 if off >= 0 else (-off + SW - 1) // SW
+                            hi = min(OW, (W - off + SW - 1) // SW)
+                            if hi <= lo:
+                                continue
+                            ys = y[yr + lo:yr + hi]
+                            if SW == 1:  # contiguous: the loop vectorises
+                                xs = x[row + lo + off:row + hi + off]
+                                for i in range(hi - lo):
+                                    ys[i] += wv * xs[i]
+                            else:
+                                xs = x[row + lo * SW + off:row + (hi - 1) * SW + off + 1:SW]
+                                for i in range(hi - lo):
+                                    ys[i] += wv * xs[i]
     else:
         for n in range(N):
             for g in range(G):
