@@ -1,10 +1,6 @@
 """Provider names, availability and the user's provider list resolved in priority order."""
 from __future__ import annotations
 
-import functools
-import glob
-import importlib.util
-import os
 import warnings
 from typing import Any
 
@@ -13,20 +9,19 @@ from onnxjit.providers.base import ALIASES, ProviderName
 ALL_PROVIDERS = [p.value for p in (ProviderName.TRITON, ProviderName.NUMBA, ProviderName.CPU)]
 
 
-@functools.lru_cache(maxsize=1)
 def gpu_available() -> bool:
-    """A CUDA GPU that torch can see. Importing torch costs seconds, so a machine with no NVIDIA
-    device node, or without torch and triton installed, answers False without importing it."""
-    if not (glob.glob("/dev/nvidia[0-9]*") or os.path.exists("/proc/driver/nvidia")):
-        return False
-    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("triton") is None:
-        return False
-    try:
-        import torch  # noqa: PLC0415 - optional dependency
+    """A CUDA GPU that torch can see (answered without importing torch where there is no NVIDIA device)."""
+    from onnxjit.providers.triton.device import cuda_available
 
-        return bool(torch.cuda.is_available())
-    except Exception:  # noqa: BLE001
-        return False
+    return cuda_available()
+
+
+def triton_available() -> bool:
+    """TritonExecutionProvider runs on a CUDA GPU, or on the CPU in Triton's interpreter when
+    TRITON_INTERPRET=1 is set (slow: for tests)."""
+    from onnxjit.providers.triton.device import triton_available as available
+
+    return available()
 
 
 def numba_available() -> bool:
@@ -42,7 +37,7 @@ def numba_available() -> bool:
 
 def available_providers() -> list[str]:
     out = []
-    if gpu_available():
+    if triton_available():
         out.append(ProviderName.TRITON.value)
     if numba_available():
         out.append(ProviderName.NUMBA.value)
@@ -80,8 +75,7 @@ def resolve(providers: list[Any] | None, provider_options: list[dict] | None) ->
                               f"Available providers: '{', '.join(available)}'", stacklevel=3)
                 continue
         if canonical.value not in available:
-            warnings.warn(f"{name} is not available on this machine "
-                          f"({'no CUDA GPU found' if canonical is ProviderName.TRITON else 'dependency missing'}); "
+            warnings.warn(f"{name} is not available on this machine ({_unavailable_reason(canonical)}); "
                           "falling back to the next provider.", stacklevel=3)
             continue
         if all(c is not canonical for c, _ in out):
@@ -89,3 +83,11 @@ def resolve(providers: list[Any] | None, provider_options: list[dict] | None) ->
     if all(c is not ProviderName.CPU for c, _ in out):
         out.append((ProviderName.CPU, {}))
     return out
+
+
+def _unavailable_reason(provider: ProviderName) -> str:
+    if provider is ProviderName.TRITON:
+        from onnxjit.providers.triton.device import unavailable_reason
+
+        return unavailable_reason()
+    return "dependency missing"

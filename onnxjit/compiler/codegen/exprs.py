@@ -1,6 +1,8 @@
 """Print a scalar `Expr` as straight-line code with common subexpressions shared.
 
-A dialect maps each primitive to a format string; Numba and Triton each supply one.
+A dialect maps each primitive to a format string; Numba and Triton each supply one. Format
+strings see the operands as {0}, {1}, {2}, and `{one}` (the literal 1 of the result's dtype),
+`{bits}` (its width) and `{ty}` (the dialect's name of its dtype).
 """
 from __future__ import annotations
 
@@ -125,6 +127,64 @@ def _ipow(a, b):
 '''
 
 
+# Triton: `tl` builtins where the interpreter and the GPU both have them; the `_name(...)` helpers
+# are @triton.jit functions of the Triton prelude (triton_templates.PRELUDE), written with
+# those builtins only, so that TRITON_INTERPRET=1 runs the same source a GPU compiles. MAX/MIN
+# propagate NaN as numpy does; shifts by a count outside [0, bits) give 0 (or -1), as numpy's do.
+TRITON: Dialect = {
+    Prim.NEG: "(-{0})", Prim.ABS: "tl.abs({0})", Prim.EXP: "tl.exp({0})", Prim.LOG: "tl.log({0})",
+    Prim.SQRT: "tl.sqrt_rn({0})", Prim.RECIP: "({one} / {0})", Prim.ERF: "tl.math.erf({0})", Prim.TANH: "_tanh({0})",
+    Prim.SIN: "tl.sin({0})", Prim.COS: "tl.cos({0})", Prim.TAN: "(tl.sin({0}) / tl.cos({0}))",
+    Prim.ASIN: "_asin({0})", Prim.ACOS: "_acos({0})", Prim.ATAN: "_atan({0})", Prim.SINH: "_sinh({0})",
+    Prim.COSH: "_cosh({0})", Prim.ASINH: "_asinh({0})", Prim.ACOSH: "_acosh({0})", Prim.ATANH: "_atanh({0})",
+    Prim.FLOOR: "tl.floor({0})", Prim.CEIL: "tl.ceil({0})", Prim.ROUND: "_rint({0})",
+    Prim.SIGN: "tl.where({0} > 0, {one}, tl.where({0} < 0, -{one}, {0} - {0}))",
+    Prim.NOT: "({0} == 0)", Prim.ISNAN: "({0} != {0})", Prim.ISINF_POS: "({0} == _INF)",
+    Prim.ISINF_NEG: "({0} == _NINF)",
+    Prim.ADD: "({0} + {1})", Prim.SUB: "({0} - {1})", Prim.MUL: "({0} * {1})", Prim.DIV: "({0} / {1})",
+    Prim.POW: "_pow({0}, {1})",
+    Prim.MAX: "tl.where(({0} > {1}) | ({0} != {0}), {0}, {1})",
+    Prim.MIN: "tl.where(({0} < {1}) | ({0} != {0}), {0}, {1})",
+    Prim.FMOD: "({0} % {1})", Prim.IMOD: "_fmod_py({0}, {1})",
+    Prim.LT: "({0} < {1})", Prim.LE: "({0} <= {1})", Prim.GT: "({0} > {1})", Prim.GE: "({0} >= {1})",
+    Prim.EQ: "({0} == {1})", Prim.AND: "({0} & {1})", Prim.OR: "({0} | {1})", Prim.XOR: "({0} ^ {1})",
+    Prim.BITAND: "({0} & {1})", Prim.BITOR: "({0} | {1})", Prim.BITXOR: "({0} ^ {1})", Prim.BITNOT: "(~{0})",
+    Prim.SHL: "tl.where(({1} >= 0) & ({1} < {bits}), {0} << {1}, {0} - {0})",
+    Prim.SHR: "tl.where(({1} >= 0) & ({1} < {bits}), {0} >> {1}, {0} - {0})",
+    Prim.WHERE: "tl.where({0}, {1}, {2})",
+}
+# Triton's integer // and % truncate (C); x / 0 and x % 0 give 0 and MIN / -1 wraps, as in numpy.
+TRITON_SIGNED: Dialect = {Prim.DIV: "_idiv({0}, {1})", Prim.FMOD: "_irem({0}, {1})", Prim.IMOD: "_imod({0}, {1})",
+                          Prim.POW: "_ipow({0}, {1})",
+                          Prim.SHR: "tl.where(({1} >= 0) & ({1} < {bits}), {0} >> {1}, "
+                                    "tl.where({0} < 0, {0} - {0} - 1, {0} - {0}))"}
+TRITON_UNSIGNED: Dialect = {Prim.DIV: "_udiv({0}, {1})", Prim.FMOD: "_urem({0}, {1})", Prim.IMOD: "_urem({0}, {1})",
+                            Prim.POW: "_ipow({0}, {1})"}
+
+TRITON_TYPES = {"float32": "tl.float32", "float64": "tl.float64", "float16": "tl.float16", "int8": "tl.int8",
+                "int16": "tl.int16", "int32": "tl.int32", "int64": "tl.int64", "uint8": "tl.uint8",
+                "uint16": "tl.uint16", "uint32": "tl.uint32", "uint64": "tl.uint64", "bool": "tl.int1"}
+
+
+def triton_type_name(dtype: np.dtype) -> str:
+    return TRITON_TYPES[np.dtype(dtype).name]
+
+
+def triton_literal(value, dtype: np.dtype) -> str:
+    """A typed scalar (`tl.full([], v, dtype)`): strongly typed like Numba's `np.float32(v)`, exact for
+    float64, and usable where a Python number is not (`.to(...)`). NaN and infinities are the
+    prelude's constexprs."""
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        text = "1" if value else "0"
+    elif dtype.kind == "f":
+        v = float(value)
+        text = "_NAN" if math.isnan(v) else ("_INF" if v > 0 else "_NINF") if math.isinf(v) else repr(v)
+    else:
+        text = str(int(value))
+    return f"tl.full([], {text}, {triton_type_name(dtype)})"
+
+
 def numpy_type_name(dtype: np.dtype) -> str:
     return "np.bool_" if dtype == np.bool_ else f"np.{np.dtype(dtype).name}"
 
@@ -148,11 +208,13 @@ def literal(value, dtype: np.dtype) -> str:
 def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect = NUMBA,
                 cast: Callable[[str, np.dtype], str] | None = None, prefix: str = "t",
                 signed: Dialect | None = None, unsigned: Dialect | None = None,
-                wrap_integers: bool | None = None) -> tuple[list[str], list[str]]:
+                wrap_integers: bool | None = None, lit: Callable[[object, np.dtype], str] | None = None,
+                type_name: Callable[[np.dtype], str] | None = None) -> tuple[list[str], list[str]]:
     """(lines assigning temporaries, the name holding each root). Shared subtrees are computed once.
 
     `signed` / `unsigned` override `dialect` for integer-typed primitives (default: Numba's when the
-    dialect is NUMBA); `wrap_integers` converts integer arithmetic back to its dtype (WIDENING)."""
+    dialect is NUMBA); `wrap_integers` converts integer arithmetic back to its dtype (WIDENING);
+    `lit` prints a constant and `type_name` a dtype (default: numpy spellings)."""
     numba = dialect is NUMBA
     signed = signed if signed is not None else (NUMBA_SIGNED if numba else {})
     unsigned = unsigned if unsigned is not None else (NUMBA_UNSIGNED if numba else {})
@@ -160,6 +222,8 @@ def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect 
     memo: dict[Expr, str] = {}
     lines: list[str] = []
     cast = cast or (lambda src, dt: f"{numpy_type_name(dt)}({src})")
+    lit = lit or literal
+    type_name = type_name or numpy_type_name
 
     def visit(e: Expr) -> str:
         if e in memo:
@@ -167,16 +231,17 @@ def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect 
         if e.prim is Prim.INPUT:
             text = leaf(e.value)
         elif e.prim is Prim.CONST:
-            text = literal(e.value, e.dtype)
+            text = lit(e.value, e.dtype)
         elif e.prim is Prim.CAST:
             src = visit(e.args[0])
             text = f"({src} != 0)" if e.dtype == np.bool_ else cast(src, e.dtype)
         else:
             args = [visit(x) for x in e.args]
-            one = literal(1, e.dtype)
+            one = lit(1, e.dtype)
             kind = e.dtype.kind
             table = signed if kind == "i" else unsigned if kind == "u" else {}
-            text = table.get(e.prim, dialect[e.prim]).format(*args, one=one, bits=8 * e.dtype.itemsize)
+            text = table.get(e.prim, dialect[e.prim]).format(*args, one=one, bits=8 * e.dtype.itemsize,
+                                                             ty=type_name(e.dtype))
             if wrap_integers and kind in "iu" and e.prim in WIDENING and e.dtype != np.int64:
                 text = cast(text, e.dtype)
         name = f"{prefix}{len(memo)}"

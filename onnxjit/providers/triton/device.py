@@ -1,0 +1,129 @@
+"""Where Triton kernels run and how their memory is held.
+
+A CUDA GPU when torch sees one; otherwise, with TRITON_INTERPRET=1 in the environment, Triton's
+interpreter on CPU torch tensors (numpy executes every program instance: slow, for tests). torch
+only allocates memory and copies it between host and device here; it never computes a result.
+"""
+from __future__ import annotations
+
+import functools
+import glob
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def interpret_mode() -> bool:
+    """TRITON_INTERPRET set as Triton reads it (1/true/on/yes)."""
+    return os.environ.get("TRITON_INTERPRET", "0").strip().lower() in ("1", "true", "on", "yes")
+
+
+def _packages_present() -> bool:
+    return importlib.util.find_spec("torch") is not None and importlib.util.find_spec("triton") is not None
+
+
+@functools.lru_cache(maxsize=1)
+def cuda_available() -> bool:
+    """A CUDA GPU that torch can see. Importing torch costs seconds, so a machine with no NVIDIA
+    device node, or without torch and triton installed, answers False without importing it."""
+    if not (glob.glob("/dev/nvidia[0-9]*") or os.path.exists("/proc/driver/nvidia")):
+        return False
+    if not _packages_present():
+        return False
+    try:
+        import torch  # noqa: PLC0415 - optional dependency
+
+        return bool(torch.cuda.is_available())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def triton_available() -> bool:
+    """The Triton provider can run: on a CUDA GPU, or in the interpreter when TRITON_INTERPRET=1."""
+    if interpret_mode():
+        return _packages_present()
+    return cuda_available()
+
+
+def unavailable_reason() -> str:
+    if not _packages_present():
+        return "torch and triton are not installed"
+    return "no CUDA GPU found; set TRITON_INTERPRET=1 to run Triton kernels in the interpreter on the CPU"
+
+
+_TORCH_DTYPES = ("float32", "float64", "float16", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                 "uint64", "bool")
+
+
+@dataclass
+class Device:
+    """The torch device buffers live on and the Triton target that kernels are compiled for."""
+    torch_device: Any
+    interpret: bool
+    target: str          # "cuda:90" (GPU architecture) or "interpreter"
+
+    @property
+    def name(self) -> str:
+        return "triton-interpreter (cpu)" if self.interpret else f"{self.torch_device} ({self.target})"
+
+    # --- memory ---------------------------------------------------------------------------------
+    def empty(self, n: int, dtype: str):
+        """A flat buffer of n elements (at least one is allocated: an empty view still has a valid
+        address to pass to a kernel)."""
+        import torch
+
+        return torch.empty(max(int(n), 1), dtype=torch_dtype(dtype), device=self.torch_device)[: int(n)]
+
+    def upload(self, arr: np.ndarray):
+        """A flat device copy of a host array."""
+        import torch
+
+        flat = np.ascontiguousarray(arr).reshape(-1)
+        if flat.size == 0:
+            return self.empty(0, str(flat.dtype))
+        return torch.from_numpy(flat).to(self.torch_device, copy=True)
+
+    @staticmethod
+    def download(t, shape: tuple[int, ...] | None) -> np.ndarray:
+        """A host copy of a device buffer, in `shape`."""
+        arr = t.detach().to("cpu", copy=True).numpy()
+        return arr.reshape(shape) if shape is not None else arr
+
+    def synchronize(self) -> None:
+        if not self.interpret:
+            import torch
+
+            torch.cuda.synchronize(self.torch_device)
+
+
+def torch_dtype(name: str):
+    import torch
+
+    if name not in _TORCH_DTYPES:
+        raise TypeError(f"no device buffers for dtype {name}")
+    return getattr(torch, name)
+
+
+def current_device() -> Device:
+    import torch
+
+    if interpret_mode():
+        return Device(torch.device("cpu"), True, "interpreter")
+    if not cuda_available():
+        from onnxjit.errors import Fail
+
+        raise Fail(f"TritonExecutionProvider cannot run here: {unavailable_reason()}")
+    major, minor = torch.cuda.get_device_capability()
+    return Device(torch.device("cuda", torch.cuda.current_device()), False, f"cuda:{major}{minor}")
+
+
+def configure_triton_cache(root: Path) -> Path:
+    """Triton's own cache under the onnxjit cache root, unless the user chose TRITON_CACHE_DIR."""
+    folder = root / "triton"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("TRITON_CACHE_DIR", str(folder))
+    return Path(os.environ["TRITON_CACHE_DIR"])

@@ -1,0 +1,284 @@
+"""TritonExecutionProvider: plan -> generated Triton module -> on-disk cache -> launches.
+
+The plan, layout and per-shape binding are the Numba provider's (backend-neutral); what differs is
+where buffers live (torch tensors on the GPU, or on the CPU under TRITON_INTERPRET=1) and that each
+kernel step is a Python launcher call. Steps without a Triton lowering are host steps: they run the
+op's numpy `reference` with copies to and from the device, counted in `transfers` and `describe()`.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import sys
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from onnxjit.compiler.codegen import triton_gen
+from onnxjit.compiler.codegen.triton_gen import GenOptions, render_triton
+from onnxjit.compiler.fusion import GreedyFusion, build_plan
+from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
+from onnxjit.compiler.fusion.layout import KERNEL_KINDS, Layout, Segment, build_layout
+from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
+from onnxjit.compiler.ir import Model, outer_scope_names
+from onnxjit.compiler.ops.registry import lookup
+from onnxjit.errors import OnnxJitError, RuntimeException
+from onnxjit.providers import cache
+from onnxjit.providers.base import ProviderName
+from onnxjit.providers.cpu.interpreter import run_subgraph
+from onnxjit.providers.triton.device import Device, configure_triton_cache, current_device
+
+
+def _truthy(v: Any) -> bool:
+    return str(v).strip().lower() in ("1", "true", "yes", "on")
+
+
+class TritonProvider:
+    name = ProviderName.TRITON
+
+    def __init__(self, options: dict[str, Any] | None = None):
+        self.options = options or {}
+
+    def prepare(self, model: Model, options: dict[str, Any]) -> "TritonExecutable":
+        return TritonExecutable(model, options, self.options)
+
+
+def _versions(dev: Device) -> list[str]:
+    import torch
+    import triton
+
+    from onnxjit import __version__
+
+    return [f"onnxjit={__version__}", f"triton={triton.__version__}", f"torch={torch.__version__}",
+            f"numpy={np.__version__}", f"target={dev.target}"]
+
+
+class TritonExecutable:
+    """A compiled model: the plan, its generated Triton module, per-input-shape bindings."""
+
+    name = ProviderName.TRITON.value
+
+    def __init__(self, model: Model, session_options: dict[str, Any], provider_options: dict[str, Any]):
+        t0 = time.perf_counter()
+        so = session_options.get("session_options")
+        config = getattr(so, "_config", {}) if so is not None else {}
+        self.model = model
+        self.device = current_device()
+        policy = provider_options.get("fusion_policy") or GreedyFusion(
+            supports=triton_gen.supports, fuse=config.get("onnxjit.disable_fusion", "0") != "1")
+        self.plan: KernelPlan = build_plan(model, policy)
+        self.layout: Layout = build_layout(self.plan)
+        tf32 = _truthy(provider_options.get("allow_tf32", config.get("onnxjit.triton_allow_tf32", "0")))
+        self.module_info = render_triton(self.plan, self.layout, GenOptions("tf32" if tf32 else "ieee"))
+        root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
+        self.triton_cache = configure_triton_cache(root)
+        self.key = cache.cache_key(self.module_info.source, *_versions(self.device))
+        self.folder = root / "triton" / "plans" / self.key
+        self.path = self.folder / f"plan_{self.key}.py"
+        self.written = cache.write_source(self.path, self.module_info.source)
+        self.module = self._import()
+        self.launchers = {k: getattr(self.module, c.launcher) for k, c in self.module_info.calls.items()}
+        self._host = {k: self._host_op(k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
+        self._shape_steps = self._shape_steps_per_segment()
+        self._const = {dt: self.device.upload(a) for dt, a in self.layout.const_arenas.items()}
+        self._bindings: dict[tuple, list[SegmentBinding]] = {}
+        self._lock = threading.Lock()
+        self.transfers = {"to_device": 0, "to_host": 0}   # host <-> device copies in the last run
+        self.compile_seconds = time.perf_counter() - t0
+
+    # --- construction -----------------------------------------------------------------------
+    def _import(self):
+        name = f"onnxjit_triton_plan_{self.key}"
+        if name in sys.modules:
+            return sys.modules[name]
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception:
+            del sys.modules[name]
+            raise
+        return module
+
+    def _host_op(self, k: int):
+        node = self.plan.steps[k].nodes[0]
+        opset = node.opset or self.model.opset(node.domain)
+        cls = lookup(node.domain, node.op_type, opset)
+        if cls is None:
+            from onnxjit.errors import NotImplemented as OrtNotImplemented
+
+            raise OrtNotImplemented(f"Could not find an implementation for {node.op_type}({opset}) node with name '{node.name}'")
+        return cls(node, opset, runner=functools.partial(run_subgraph, opsets=self.model.opsets))
+
+    def _shape_steps_per_segment(self) -> list[list]:
+        per: list[list] = [[]]
+        for s in self.plan.steps:
+            if s.kind is StepKind.HOST:
+                per.append([])
+            elif s.kind is StepKind.SHAPE:
+                per[-1].append(s)
+        return per
+
+    # --- introspection ----------------------------------------------------------------------
+    @property
+    def source(self) -> str:
+        return self.module_info.source
+
+    def describe(self) -> str:
+        """The plan, plus where the Triton path leaves the device."""
+        host_nodes = sum(len(s.nodes) for s in self.plan.host_steps)
+        ops = sorted({n.op_type for s in self.plan.host_steps for n in s.nodes})
+        return (self.plan.describe() + f"\ntriton: {len(self.module_info.kernels)} kernels on {self.device.name}; "
+                f"{len(self.plan.host_steps)} host steps ({host_nodes} nodes{': ' + ', '.join(ops) if ops else ''}) "
+                f"with copies; last run copied {self.transfers['to_device']} values to the device and "
+                f"{self.transfers['to_host']} to the host")
+
+    def compiled_kernels(self) -> int:
+        """Kernel variants Triton compiled (or loaded from its cache) in this process; 0 when interpreting."""
+        total = 0
+        for name in self.module_info.kernels:
+            fn = getattr(self.module, name, None)
+            for caches in (getattr(fn, "device_caches", None) or {}).values():
+                total += len(caches[0]) if isinstance(caches, tuple) else 0
+        return total
+
+    def compile_stats(self) -> dict[str, Any]:
+        return {"provider": self.name, "from_cache": not self.written, "kernels": len(self.layout.kernel_index),
+                "functions": len(self.module_info.kernels), "compiled": self.compiled_kernels(),
+                "compile_seconds": self.compile_seconds, "cache_folder": str(self.folder),
+                "device": self.device.name, "host_steps": len(self.plan.host_steps)}
+
+    # --- running ----------------------------------------------------------------------------
+    def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        with self._lock, np.errstate(all="ignore"):  # the interpreter computes masked-off lanes too
+            return self._run(feeds)
+
+    def _run(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        plan, layout = self.plan, self.layout
+        self.transfers = {"to_device": 0, "to_host": 0}
+        host: dict[str, Any] = {}
+        for n, v in feeds.items():
+            host[n] = np.ascontiguousarray(v) if isinstance(v, np.ndarray) and v.ndim else v
+        shapes = {n: v.shape for n, v in host.items() if isinstance(v, np.ndarray)}
+        key = tuple(shapes.get(n) for n in plan.inputs)
+        cached = self._bindings.get(key) if not self._host else None
+        values: dict[str, Any] = dict(plan.constants)
+        for n, c in plan.constants.items():
+            shapes.setdefault(n, c.shape)
+        dev: dict[str, Any] = {}
+        bindings: list[SegmentBinding] = []
+        for si, seg in enumerate(layout.segments):
+            if cached is not None:
+                b = cached[si]
+            else:
+                for n, v in host.items():
+                    if isinstance(v, np.ndarray):
+                        shapes[n] = v.shape
+                b = bind_segment(plan, layout, seg, shapes, values, self.model.opsets, self._shape_steps[si])
+                b.shapes = dict(shapes)  # type: ignore[attr-defined]
+                b.values = {k: v for k, v in values.items() if k not in plan.constants}  # type: ignore[attr-defined]
+                b.launches = self._launches(seg, b)  # type: ignore[attr-defined]
+            bindings.append(b)
+            self._run_segment(seg, b, host, dev)
+            if seg.host_after is not None:
+                self._run_host(seg.host_after, host, dev, b)
+        if cached is None and not self._host:
+            self._bindings[key] = bindings
+        last = bindings[-1]
+        return {o: self._output(o, host, dev, last) for o in plan.outputs}
+
+    def _run_segment(self, seg: Segment, b: SegmentBinding, host: dict[str, Any], dev: dict[str, Any]) -> None:
+        for v in seg.args_in:
+            if v not in dev:
+                dev[v] = self.device.upload(np.asarray(self._host_value(v, host, dev, b)))
+                self.transfers["to_device"] += 1
+        for v in seg.args_out:
+            dev[v] = self.device.empty(int(np.prod(b.arg_shapes[v])), self.layout.dtypes[v])
+        for launch, q, refs in b.launches:  # type: ignore[attr-defined]
+            try:
+                launch(q, *[dev[r] if isinstance(r, str) else r for r in refs])
+            except OnnxJitError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise RuntimeException(f"Triton kernel {launch.__name__[7:]} failed: {type(exc).__name__}: "
+                                       f"{str(exc).strip()[:500]}") from exc
+
+    def _launches(self, seg: Segment, b: SegmentBinding) -> list[tuple[Any, tuple[int, ...], list[Any]]]:
+        """(launcher, parameters, tensors or names of argument buffers) of each kernel of a segment
+        for this binding; the binding's work and shape-value arenas are allocated here."""
+        layout = self.layout
+        n_header = len(layout.kernel_index) + 1
+        located = {v: u for u, v in enumerate(layout.located)}
+        work = {dt: self.device.empty(n, dt) for dt, n in b.work.items()}
+        bind = {dt: self.device.upload(a) for dt, a in b.bind_arrays.items()}
+        b.arenas = [work, bind]
+        P = b.P
+
+        def ref(v: str) -> Any:
+            r = layout.resolve(v)
+            kind = layout.kind.get(r)
+            if kind == "const":
+                dt, off, n = layout.const_offset[r]
+                return self._const[dt][off:off + n]
+            if kind in ("work", "bind"):
+                u = n_header + 2 * located[r]
+                off, n = int(P[u]), int(P[u + 1])
+                return (work if kind == "work" else bind)[layout.dtypes[r]][off:off + n]
+            return r
+
+        out = []
+        for k in seg.steps:
+            if self.plan.steps[k].kind not in KERNEL_KINDS:
+                continue
+            j = layout.kernel_index[k]
+            call = self.module_info.calls[k]
+            q = tuple(int(x) for x in P[P[j]:P[j + 1]])
+            out.append((self.launchers[k], q, [ref(v) for v in call.reads + call.writes]))
+        return out
+
+    def _run_host(self, k: int, host: dict[str, Any], dev: dict[str, Any], b: SegmentBinding) -> None:
+        step = self.plan.steps[k]
+        vals = [self._host_value(i, host, dev, b) if i else None for i in step.inputs]
+        op = self._host[k]
+        if op.needs_env:
+            names = sorted({n for node in step.nodes for n in outer_scope_names(node)})
+            outs = op.run_with_env(vals, {n: self._host_value(n, host, dev, b) for n in names})
+        else:
+            outs = op.run(vals)
+        for name, v in zip(step.outputs, outs):
+            if name:
+                host[name] = np.ascontiguousarray(v) if isinstance(v, np.ndarray) and v.ndim else v
+
+    def _host_value(self, v: str, host: dict[str, Any], dev: dict[str, Any], b: SegmentBinding) -> Any:
+        """A value as a host (numpy) array of its shape, wherever it lives."""
+        if v in host:
+            return host[v]
+        shape = getattr(b, "shapes", {}).get(v)
+        root = self.layout.resolve(v)
+        if root in host:
+            return host[root].reshape(shape) if shape is not None and isinstance(host[root], np.ndarray) else host[root]
+        if root in dev:
+            arr = self.device.download(dev[root], None)
+            self.transfers["to_host"] += 1
+            host[root] = arr.reshape(getattr(b, "shapes", {}).get(root, arr.shape))
+            return arr.reshape(shape) if shape is not None else host[root]
+        values = getattr(b, "values", {})
+        if v in values:
+            return values[v]
+        if root in self.plan.constants:
+            c = self.plan.constants[root]
+            return c.reshape(shape) if shape is not None else c
+        if root in values:
+            return np.asarray(values[root]).reshape(shape)
+        raise RuntimeException(f"value {v!r} is not available after its segment")
+
+    def _output(self, o: str, host: dict[str, Any], dev: dict[str, Any], b: SegmentBinding) -> Any:
+        root = self.layout.resolve(o)
+        if o not in host and root in dev:
+            self.transfers["to_host"] += 1
+            return self.device.download(dev[root], b.shapes.get(o))  # type: ignore[attr-defined]
+        val = self._host_value(o, host, dev, b)
+        return np.array(val, copy=True) if isinstance(val, np.ndarray) else val
