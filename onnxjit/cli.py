@@ -102,11 +102,36 @@ class ProgressBar:
         sys.stderr.flush()
 
 
+TRITON_NAMES = {"triton", "tritonexecutionprovider", "cudaexecutionprovider", "cuda"}
+
+
+def cmd_compile_triton(args: argparse.Namespace, shapes: dict[str, tuple[int, ...]]) -> int:
+    """Triton kernels for a GPU architecture (--target cuda:90), compiled here without a GPU."""
+    from onnxjit.providers.triton.aot import compile_model
+
+    t0 = time.perf_counter()
+    stats = compile_model(args.model, args.target, shapes, os.path.abspath(args.output) if args.output else None,
+                          ProgressBar("compile"))
+    print(f"model:      {args.model}")
+    print("provider:   TritonExecutionProvider")
+    print(f"target:     {stats['target']}")
+    print(f"kernels:    {stats['plan_kernels']} in the plan, {stats['host_steps']} host steps; "
+          f"{stats['launches']} launches at {stats['feeds']}")
+    print(f"compiled:   {stats['kernels']} kernel variants ({stats['cubins']} cubins) in {stats['seconds']:.2f} s")
+    print(f"cache:      {stats['triton_cache']}")
+    print(f"total:      {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     """Fill the compile cache ahead of time, so that a later process compiles nothing."""
     import onnxjit
 
     shapes = _parse_shapes(args.shape)
+    if args.provider.lower() in TRITON_NAMES or args.target:
+        if not args.target:
+            raise SystemExit("--provider triton compiles for a GPU architecture: give --target, e.g. cuda:90")
+        return cmd_compile_triton(args, shapes)
     so = onnxjit.SessionOptions()
     if args.output:
         so.add_session_config_entry("onnxjit.cache_dir", os.path.abspath(args.output))
@@ -155,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--provider", default="NumbaExecutionProvider")
     c.add_argument("--shape", action="append", default=[], metavar="NAME=D0,D1,...",
                    help="input shape for the check run (repeatable; symbolic dims default to 1)")
+    c.add_argument("--target", help="GPU architecture for --provider triton, e.g. cuda:90 (no GPU needed)")
     c.set_defaults(fn=cmd_compile)
     args = ap.parse_args(argv)
     return args.fn(args)

@@ -1,5 +1,11 @@
 """Hand-written Triton skeletons and the prelude every generated Triton module starts with.
 
+Kernels call only `tl` builtins and the prelude's own @triton.jit functions: the standard library's
+jit functions (tl.sum, tl.zeros, tl.cdiv, ...) are compiled-mode objects when triton was imported
+before TRITON_INTERPRET was set, and the interpreter cannot call them. Reductions are spelled
+`tl.reduce(x, axis, tl.standard._sum_combine)` (what tl.sum does), which the interpreter runs
+as a numpy reduction.
+
 A skeleton is the body of a `@triton.jit` kernel: it computes its result into `val` at the linear
 output indices `lin` (mask `m`), then the line `EPILOGUE` is replaced by the step's fused
 elementwise consumers and the stores. `ACC_T` / `OUT_T` are the accumulator and result types. Launch
@@ -233,14 +239,14 @@ SOFTMAX = '''
     base = (rows // INNER) * L * INNER + rows % INNER
     cols = tl.arange(0, BL)
     mx = tl.full([BR], _NINF, ACC_T)
-    s = tl.zeros([BR], ACC_T)
+    s = tl.full([BR], 0, ACC_T)
     for j0 in range(0, L, BL):
         j = j0 + cols
         lm = rm[:, None] & (j < L)[None, :]
         xv = tl.load(x + base[:, None] + j[None, :] * INNER, mask=lm, other=_NINF).to(ACC_T)
-        mn = tl.maximum(mx, tl.max(xv, 1))
+        mn = tl.maximum(mx, tl.reduce(xv, 1, tl.standard._elementwise_max))
         ms = tl.where(mn == _NINF, 0.0, mn)
-        s = s * tl.exp(mx - ms) + tl.sum(tl.exp(xv - ms[:, None]), 1)
+        s = s * tl.exp(mx - ms) + tl.reduce(tl.exp(xv - ms[:, None]), 1, tl.standard._sum_combine)
         mx = mn
     ms = tl.where(mx == _NINF, 0.0, mx)
     for j0 in range(0, L, BL):
@@ -268,19 +274,20 @@ LAYERNORM = '''
     rm = rows < ROWS
     base = rows * L
     cols = tl.arange(0, BL)
-    s = tl.zeros([BR], ACC_T)
+    s = tl.full([BR], 0, ACC_T)
     for j0 in range(0, L, BL):
         j = j0 + cols
         lm = rm[:, None] & (j < L)[None, :]
-        s += tl.sum(tl.load(x + base[:, None] + j[None, :], mask=lm, other=0.0).to(ACC_T), 1)
+        xv = tl.load(x + base[:, None] + j[None, :], mask=lm, other=0.0).to(ACC_T)
+        s += tl.reduce(xv, 1, tl.standard._sum_combine)
     mean = s / L
-    v = tl.zeros([BR], ACC_T)
+    v = tl.full([BR], 0, ACC_T)
     for j0 in range(0, L, BL):
         j = j0 + cols
         lm = rm[:, None] & (j < L)[None, :]
         xv = tl.load(x + base[:, None] + j[None, :], mask=lm, other=0.0).to(ACC_T)
         d = tl.where(lm, xv - mean[:, None], 0.0)
-        v += tl.sum(d * d, 1)
+        v += tl.reduce(d * d, 1, tl.standard._sum_combine)
     rstd = 1.0 / tl.sqrt_rn(v / L + EPSILON)
     for j0 in range(0, L, BL):
         j = j0 + cols
@@ -323,12 +330,12 @@ REDUCED_OFFSETS
     EPILOGUE
 '''
 REDUCE_HOW = {
-    "sum": ("0.0", "acc + xv", "tl.sum(acc, 1)"),
-    "mean": ("0.0", "acc + xv", "tl.sum(acc, 1) / L"),
+    "sum": ("0.0", "acc + xv", "tl.reduce(acc, 1, tl.standard._sum_combine)"),
+    "mean": ("0.0", "acc + xv", "tl.reduce(acc, 1, tl.standard._sum_combine) / L"),
     "max": ("_NINF", "tl.where((xv > acc) | (xv != xv), xv, acc)",
-            "tl.where(tl.max((acc != acc).to(tl.int32), 1) > 0, _NAN, tl.max(acc, 1))"),
+            "tl.where(tl.reduce((acc != acc).to(tl.int32), 1, tl.standard._sum_combine) > 0, _NAN, tl.reduce(acc, 1, tl.standard._elementwise_max))"),
     "min": ("_INF", "tl.where((xv < acc) | (xv != xv), xv, acc)",
-            "tl.where(tl.max((acc != acc).to(tl.int32), 1) > 0, _NAN, tl.min(acc, 1))"),
+            "tl.where(tl.reduce((acc != acc).to(tl.int32), 1, tl.standard._sum_combine) > 0, _NAN, tl.reduce(acc, 1, tl.standard._elementwise_min))"),
 }
 REDUCE_LAUNCH = '''
     kept, reduced, strides = _reduce_geometry(p, NR)
@@ -345,7 +352,7 @@ REDUCE_LAUNCH = '''
 MATMUL = '''
     pid = tl.program_id(0)
     t = tl.program_id(1)
-    nn = tl.cdiv(N, BN)
+    nn = (N + BN - 1) // BN
     pm = pid // nn
     pn = pid % nn
     ia = t * 0
@@ -356,7 +363,7 @@ BATCH_OFFSETS
     rk = tl.arange(0, BK)
     a_ptr = a + ia.to(tl.int64) * M * K
     b_ptr = b + ib.to(tl.int64) * K * N
-    acc = tl.zeros((BM, BN), dtype=ACC_T)
+    acc = tl.full((BM, BN), 0, ACC_T)
     for k0 in range(0, K, BK):
         kk = k0 + rk
         av = tl.load(a_ptr + A_OFFSET, mask=(rm[:, None] < M) & (kk[None, :] < K), other=0.0)

@@ -65,9 +65,12 @@ class Device:
     torch_device: Any
     interpret: bool
     target: str          # "cuda:90" (GPU architecture) or "interpreter"
+    ahead_of_time: bool = False  # compiling for `target` on a machine without it: launches are recorded
 
     @property
     def name(self) -> str:
+        if self.ahead_of_time:
+            return f"ahead-of-time compiler for {self.target} (buffers on the cpu, nothing runs)"
         return "triton-interpreter (cpu)" if self.interpret else f"{self.torch_device} ({self.target})"
 
     # --- memory ---------------------------------------------------------------------------------
@@ -76,7 +79,8 @@ class Device:
         address to pass to a kernel)."""
         import torch
 
-        return torch.empty(max(int(n), 1), dtype=torch_dtype(dtype), device=self.torch_device)[: int(n)]
+        make = torch.zeros if self.ahead_of_time else torch.empty  # host steps may read them when compiling ahead
+        return make(max(int(n), 1), dtype=torch_dtype(dtype), device=self.torch_device)[: int(n)]
 
     def upload(self, arr: np.ndarray):
         """A flat device copy of a host array."""
@@ -108,9 +112,17 @@ def torch_dtype(name: str):
     return getattr(torch, name)
 
 
-def current_device() -> Device:
+def current_device(target: str | None = None) -> Device:
+    """The device kernels run on; with `target` ('cuda:90'), a stand-in that compiles for that GPU
+    ahead of time (see aot.py) on any machine."""
     import torch
 
+    if target:
+        if interpret_mode():
+            from onnxjit.errors import InvalidArgument
+
+            raise InvalidArgument("compiling ahead of time for a GPU target needs TRITON_INTERPRET unset")
+        return Device(torch.device("cpu"), False, target, ahead_of_time=True)
     if interpret_mode():
         return Device(torch.device("cpu"), True, "interpreter")
     if not cuda_available():
@@ -121,9 +133,10 @@ def current_device() -> Device:
     return Device(torch.device("cuda", torch.cuda.current_device()), False, f"cuda:{major}{minor}")
 
 
-def configure_triton_cache(root: Path) -> Path:
-    """Triton's own cache under the onnxjit cache root, unless the user chose TRITON_CACHE_DIR."""
+def use_triton_cache(root: Path) -> Path:
+    """Point Triton's own cache (TRITON_CACHE_DIR, read when a kernel compiles) at the onnxjit cache
+    root's `triton` folder; called before anything may compile, as sessions may use different roots."""
     folder = root / "triton"
     folder.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("TRITON_CACHE_DIR", str(folder))
-    return Path(os.environ["TRITON_CACHE_DIR"])
+    os.environ["TRITON_CACHE_DIR"] = str(folder)
+    return folder

@@ -28,7 +28,7 @@ from onnxjit.errors import OnnxJitError, RuntimeException
 from onnxjit.providers import cache
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.cpu.interpreter import run_subgraph
-from onnxjit.providers.triton.device import Device, configure_triton_cache, current_device
+from onnxjit.providers.triton.device import Device, use_triton_cache, current_device
 
 
 def _truthy(v: Any) -> bool:
@@ -46,13 +46,12 @@ class TritonProvider:
 
 
 def _versions(dev: Device) -> list[str]:
-    import torch
+    """What besides the source decides the module's behaviour (torch only holds memory: not in it)."""
     import triton
 
     from onnxjit import __version__
 
-    return [f"onnxjit={__version__}", f"triton={triton.__version__}", f"torch={torch.__version__}",
-            f"numpy={np.__version__}", f"target={dev.target}"]
+    return [f"onnxjit={__version__}", f"triton={triton.__version__}", f"target={dev.target}"]
 
 
 class TritonExecutable:
@@ -65,7 +64,7 @@ class TritonExecutable:
         so = session_options.get("session_options")
         config = getattr(so, "_config", {}) if so is not None else {}
         self.model = model
-        self.device = current_device()
+        self.device = current_device(provider_options.get("target"))
         policy = provider_options.get("fusion_policy") or GreedyFusion(
             supports=triton_gen.supports, fuse=config.get("onnxjit.disable_fusion", "0") != "1")
         self.plan: KernelPlan = build_plan(model, policy)
@@ -73,7 +72,8 @@ class TritonExecutable:
         tf32 = _truthy(provider_options.get("allow_tf32", config.get("onnxjit.triton_allow_tf32", "0")))
         self.module_info = render_triton(self.plan, self.layout, GenOptions("tf32" if tf32 else "ieee"))
         root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
-        self.triton_cache = configure_triton_cache(root)
+        self.cache_root = root
+        self.triton_cache = use_triton_cache(root)
         self.key = cache.cache_key(self.module_info.source, *_versions(self.device))
         self.folder = root / "triton" / "plans" / self.key
         self.path = self.folder / f"plan_{self.key}.py"
@@ -174,6 +174,8 @@ class TritonExecutable:
             if cached is not None:
                 b = cached[si]
             else:
+                if si == 0:
+                    use_triton_cache(self.cache_root)  # new shapes: kernels may compile now
                 for n, v in host.items():
                     if isinstance(v, np.ndarray):
                         shapes[n] = v.shape
