@@ -15,6 +15,19 @@ import warnings
 from tests.conformance.cases import expected_failures, node_cases, run_case
 
 
+def _use_triton() -> None:
+    """Triton runs on a GPU when there is one, else in its interpreter (TRITON_INTERPRET=1, set before
+    any kernel is defined); a provider that is not available would silently leave the cases to CPU."""
+    import os
+
+    from onnxjit.providers.triton.device import cuda_available, triton_available
+
+    if not cuda_available():
+        os.environ.setdefault("TRITON_INTERPRET", "1")
+    if not triton_available():
+        raise SystemExit("TritonExecutionProvider is not available here (torch and triton are needed)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", action="append", default=[], help="run cases whose name contains this (repeatable)")
@@ -23,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--summary-only", action="store_true")
     ap.add_argument("--failures-out", help="write 'name: error' lines of failures to this file")
     args = ap.parse_args(argv)
+    if args.provider in ("TritonExecutionProvider", "CUDAExecutionProvider"):
+        _use_triton()
     cases = node_cases()
     names = sorted(n for n in cases if not args.k or any(k in n for k in args.k))
     known = expected_failures(args.provider)

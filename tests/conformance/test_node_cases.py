@@ -13,7 +13,7 @@ import pytest
 from tests.conformance.cases import FAILURES_DIR, expected_failures, node_cases, run_case
 
 # Providers the node cases run on; extend as providers land (each has its own expected-failures file).
-PROVIDERS = ["CPUExecutionProvider"]
+PROVIDERS = ["CPUExecutionProvider", "TritonExecutionProvider"]
 
 
 def _provider_chain(provider: str) -> list[str]:
@@ -32,8 +32,21 @@ def _params() -> list:
     return params
 
 
+def _use_triton(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Triton's node cases run on a GPU when there is one, else in Triton's interpreter (TRITON_INTERPRET
+    is read when a kernel is defined and launched, so setting it per test is enough)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("triton")
+    from onnxjit.providers.triton.device import cuda_available
+
+    if not cuda_available():
+        monkeypatch.setenv("TRITON_INTERPRET", "1")
+
+
 @pytest.mark.parametrize(("provider", "name"), _params())
-def test_node_case(provider: str, name: str) -> None:
+def test_node_case(provider: str, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if provider == "TritonExecutionProvider":
+        _use_triton(monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_case(node_cases()[name], _provider_chain(provider))
