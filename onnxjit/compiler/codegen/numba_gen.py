@@ -169,18 +169,32 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
 
 
 def _strided_copy(op: str, rank: int) -> str:
-    """y[linear] = x[offset + sum(i_r * stride_r)] over `rank` nested loops; q = [rank, dims, strides(, offset)]."""
+    """y[linear] = x[offset + sum(i_r * stride_r)] over `rank` nested loops; q = [rank, dims, strides(, offset)].
+    When the innermost stride is 1 (binding merges contiguous dims), whole runs are copied as slices."""
     lines = []
     for r in range(rank):
         lines.append(f"    d{r} = q[{1 + r}]")
         lines.append(f"    t{r} = q[{1 + rank + r}]")
     lines.append(f"    base = {'q[' + str(1 + 2 * rank) + ']' if op == 'slice' else '0'}")
     lines.append("    i = 0")
-    ind = "    "
+    if rank == 0:
+        return "\n".join(lines + ["    y[0] = x[base]"]) + "\n"
+    last = rank - 1
+    lines.append(f"    if t{last} == 1:")
+    ind = "        "
+    for r in range(last):
+        lines.append(f"{ind}for i{r} in range(d{r}):")
+        ind += "    "
+    start = " + ".join(["base"] + [f"i{r} * t{r}" for r in range(last)])
+    lines.append(f"{ind}s = {start}")
+    lines.append(f"{ind}y[i:i + d{last}] = x[s:s + d{last}]")
+    lines.append(f"{ind}i += d{last}")
+    lines.append("    else:")
+    ind = "        "
     for r in range(rank):
         lines.append(f"{ind}for i{r} in range(d{r}):")
         ind += "    "
-    off = " + ".join(f"i{r} * t{r}" for r in range(rank)) or "0"
+    off = " + ".join(f"i{r} * t{r}" for r in range(rank))
     lines.append(f"{ind}y[i] = x[base + {off}]")
     lines.append(f"{ind}i += 1")
     return "\n".join(lines) + "\n"

@@ -204,7 +204,7 @@ def bind_step(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.nd
         for i, d in enumerate(x):
             if d == 1:
                 in_strides[i] = 0
-        return [out], [len(out), *out, *[in_strides[i] for i in perm]]
+        return [out], collapse_strided([len(out), *out, *[in_strides[i] for i in perm]])
     if op == "concat":
         axis = _norm_axis(p["axis"], len(x))
         out = list(x)
@@ -215,7 +215,8 @@ def bind_step(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.nd
     if op == "slice":
         from onnxjit.compiler.fusion.slicing import slice_params
 
-        return slice_params(step, x, values)
+        shapes_out, params = slice_params(step, x, values)
+        return shapes_out, collapse_strided(params)
     if op == "gather":
         axis = _norm_axis(p["axis"], len(x))
         idx = shapes[1]
@@ -224,8 +225,29 @@ def bind_step(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.nd
     if op == "expand":
         target = tuple(int(v) for v in values[step.inputs[1]].reshape(-1))
         out = bcast_shape(x, target)
-        return [out], [len(out), *out, *bcast_strides(x, out)]
+        return [out], collapse_strided([len(out), *out, *bcast_strides(x, out)])
     raise NotImplementedError(op)
+
+
+def collapse_strided(params: list[int]) -> list[int]:
+    """[rank, dims..., strides..., (offset)] of a strided copy with adjacent dims merged where the
+    input is contiguous across them (and size-1 dims dropped), left-padded back to the same rank with
+    (1, 0) dims: the kernel's innermost loop then runs as long as the data allows."""
+    rank = params[0]
+    dims, strides, rest = params[1:1 + rank], params[1 + rank:1 + 2 * rank], params[1 + 2 * rank:]
+    merged: list[list[int]] = []
+    for d, t in zip(dims, strides):
+        if d == 1:
+            continue
+        if merged and merged[-1][1] == t * d:
+            merged[-1] = [merged[-1][0] * d, t]
+        else:
+            merged.append([d, t])
+    if any(d == 0 for d in dims):
+        return params
+    pad = [[1, 0]] * (rank - len(merged))
+    full = pad + merged
+    return [rank, *[d for d, _ in full], *[t for _, t in full], *rest]
 
 
 def same_shape_static(a: tuple, b: tuple) -> bool:
