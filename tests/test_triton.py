@@ -147,16 +147,45 @@ def test_copies_transpose_slice_concat_gather_expand():
     _compare(model, {"x": _rand(2, 3, 4), "x2": _rand(2, 2, 4, seed=1), "b": _rand(3, 1, seed=2)})
 
 
+@pytest.mark.parametrize(("kernel", "stride", "pads", "dilation", "group", "bias"),
+                         [(3, 1, 1, 1, 1, True), (3, 2, 0, 2, 2, False), (1, 1, 0, 1, 1, True), (3, 1, 1, 1, 6, True)])
+def test_conv_implicit_gemm_with_epilogue(kernel, stride, pads, dilation, group, bias):
+    c, m = 6, 12 if group != 6 else 6
+    w = _rand(m, c // group, kernel, kernel, seed=1)
+    ins = ["x", "w"] + (["b"] if bias else [])
+    nodes = [helper.make_node("Conv", ins, ["c"], strides=[stride, stride], pads=[pads] * 4,
+                              dilations=[dilation, dilation], group=group, name="conv"),
+             helper.make_node("Relu", ["c"], ["y"], name="relu")]
+    x = _rand(2, c, 9, 8)
+    oh = (9 + 2 * pads - dilation * (kernel - 1) - 1) // stride + 1
+    ow = (8 + 2 * pads - dilation * (kernel - 1) - 1) // stride + 1
+    inits = [helper.make_tensor("w", F, list(w.shape), w)] + ([helper.make_tensor("b", F, [m], _rand(m, seed=2))] if bias else [])
+    model = _model(nodes, [_vi("x", [2, c, 9, 8])], [_vi("y", [2, m, oh, ow])], inits)
+    sess = _compare(model, {"x": x})
+    assert [s.op for s in sess.executable.plan.kernel_steps] == ["conv"]
+
+
+@pytest.mark.parametrize("include_pad", [0, 1])
+def test_pools(include_pad):
+    nodes = [helper.make_node("MaxPool", ["x"], ["mp"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+             helper.make_node("AveragePool", ["x"], ["ap"], kernel_shape=[3, 2], strides=[1, 2], pads=[1, 0, 1, 1],
+                              count_include_pad=include_pad),
+             helper.make_node("GlobalAveragePool", ["x"], ["gap"]),
+             helper.make_node("GlobalMaxPool", ["x"], ["gmp"])]
+    model = _model(nodes, [_vi("x", [2, 3, 7, 6])],
+                   [_vi("mp", [2, 3, 4, 3]), _vi("ap", [2, 3, 7, 4]), _vi("gap", [2, 3, 1, 1]), _vi("gmp", [2, 3, 1, 1])])
+    _compare(model, {"x": _rand(2, 3, 7, 6)})
+
+
 def test_unlowered_ops_run_as_host_steps_with_copies():
     nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"),
-             helper.make_node("Conv", ["r", "w"], ["c"], pads=[1, 1, 1, 1], name="conv"),
+             helper.make_node("LRN", ["r"], ["c"], size=3, name="lrn"),
              helper.make_node("Sigmoid", ["c"], ["y"], name="sigmoid")]
-    model = _model(nodes, [_vi("x", [1, 2, 5, 5])], [_vi("y", [1, 3, 5, 5])],
-                   [helper.make_tensor("w", F, [3, 2, 3, 3], _rand(3, 2, 3, 3, seed=1))])
+    model = _model(nodes, [_vi("x", [1, 2, 5, 5])], [_vi("y", [1, 2, 5, 5])])
     sess = _compare(model, {"x": _rand(1, 2, 5, 5)}, host_steps=1)
     ex = sess.executable
-    assert ex.transfers == {"to_device": 2, "to_host": 2}  # x and the conv result in; relu result and y out
-    assert "1 host steps (1 nodes: Conv) with copies" in ex.describe()
+    assert ex.transfers == {"to_device": 2, "to_host": 2}  # x and the LRN result in; relu result and y out
+    assert "1 host steps (1 nodes: LRN) with copies" in ex.describe()
 
 
 def test_cuda_alias_selects_triton():
@@ -220,6 +249,27 @@ def test_torch_encoder_matches_onnxruntime(tmp_path):
     sess = _compare(path, {"x": _rand(2, 5, 32)})
     ops = {s.op for s in sess.executable.plan.kernel_steps}
     assert {"matmul", "softmax", "layernorm", "transpose"} <= ops
+
+
+def test_torch_cnn_matches_onnxruntime(tmp_path):
+    """Conv + folded BatchNorm + ReLU, max pool, grouped strided conv + SiLU, global pool, Linear."""
+    torch.manual_seed(0)
+    nn = torch.nn
+    cnn = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(8, 16, 3, stride=2, padding=1, groups=2), nn.BatchNorm2d(16), nn.SiLU(),
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10)).eval()
+    with torch.no_grad():
+        for mod in cnn.modules():
+            if isinstance(mod, nn.BatchNorm2d):
+                mod.running_mean.uniform_(-0.5, 0.5)
+                mod.running_var.uniform_(0.5, 2.0)
+    path = tmp_path / "cnn.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(cnn, (torch.randn(2, 3, 16, 16),), str(path), dynamo=False, opset_version=17,
+                          input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    sess = _compare(path, {"x": _rand(2, 3, 16, 16)})
+    assert {"conv", "maxpool", "gap", "gemm"} <= {s.op for s in sess.executable.plan.kernel_steps}
 
 
 def test_compile_ahead_of_time_for_cuda90_without_gpu(mlp_path, tmp_path, monkeypatch):

@@ -128,7 +128,7 @@ def _ipow(a, b):
 
 
 # Triton: `tl` builtins where the interpreter and the GPU both have them; the `_name(...)` helpers
-# are @triton.jit functions of the Triton prelude (triton_templates.PRELUDE), written with
+# are @triton.jit functions of the Triton prelude (triton_prelude.PRELUDE), written with
 # those builtins only, so that TRITON_INTERPRET=1 runs the same source a GPU compiles. MAX/MIN
 # propagate NaN as numpy does; shifts by a count outside [0, bits) give 0 (or -1), as numpy's do.
 TRITON: Dialect = {

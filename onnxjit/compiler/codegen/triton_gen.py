@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from onnxjit.compiler.codegen import triton_templates as T
+from onnxjit.compiler.codegen.triton_prelude import MODULE_HEADER, PRELUDE
 from onnxjit.compiler.codegen.exprs import (TRITON, TRITON_SIGNED, TRITON_UNSIGNED, print_exprs, triton_literal,
                                             triton_type_name)
 from onnxjit.compiler.codegen.numba_gen import patterns, safe_comment
@@ -27,8 +28,8 @@ from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
 from onnxjit.compiler.prims import Expr, Prim, inputs_of
 
 # skeletons this generator lowers (elementwise steps always)
-LOWERED = {"softmax", "logsoftmax", "layernorm", "reduce", "matmul", "gemm", "transpose", "slice", "expand",
-           "concat", "gather"}
+LOWERED = {"softmax", "logsoftmax", "layernorm", "reduce", "matmul", "gemm", "conv", "maxpool", "avgpool", "gap",
+           "gmp", "transpose", "slice", "expand", "concat", "gather"}
 STRIDED = {"transpose", "slice", "expand"}
 
 
@@ -184,7 +185,7 @@ def render_kernel(step: Step, plan: KernelPlan, options: GenOptions) -> tuple[st
         return _kernel(sig, body), launch, reads, writes
     op = step.op
     data = data_inputs(step)
-    roles = {"matmul": ["a", "b"], "gemm": ["a", "b", "c"], "layernorm": ["x", "scale", "bias"],
+    roles = {"matmul": ["a", "b"], "gemm": ["a", "b", "c"], "conv": ["x", "w", "b"], "layernorm": ["x", "scale", "bias"],
              "gather": ["x", "idx"]}.get(op, ["x"])
     if op == "concat":
         roles = [f"x{k}" for k in range(len(data))]
@@ -207,15 +208,28 @@ def render_kernel(step: Step, plan: KernelPlan, options: GenOptions) -> tuple[st
         subs.update(EPSILON=repr(float(p["epsilon"])), BIAS=T.LAYERNORM_BIAS if p["has_bias"] else "")
         body, launch, sk, meta = _fill(T.LAYERNORM, epi, **subs), T.LAYERNORM_LAUNCH, ["ROWS", "L"], ["BR", "BL"]
         body = [b for b in body if b.strip()]
-    elif op == "reduce":
-        nr = max(3, plan.types[step.inputs[0]].rank)
-        init, combine, finish = T.REDUCE_HOW[p["how"]]
+    elif op in ("reduce", "gap", "gmp"):
+        nr = max(3, plan.types[step.inputs[0]].rank) if op == "reduce" else 3
+        init, combine, finish = T.REDUCE_HOW[p["how"] if op == "reduce" else "mean" if op == "gap" else "max"]
         dk, dr, st = [f"DK{r}" for r in range(nr)], [f"DR{r}" for r in range(nr)], [f"ST{r}" for r in range(nr)]
         subs.update(INIT=init, COMBINE=combine, FINISH=finish,
                     KEPT_OFFSETS="\n".join(unravel("o", dk, st, "ko", "    ", "k")),
                     REDUCED_OFFSETS="\n".join(unravel("j", dr, st, "jo", "        ", "r")))
         body, sk, meta = _fill(T.REDUCE, epi, **subs), ["OUTS", "L"] + dk + dr + st, ["BR", "BL"]
-        launch = T.REDUCE_LAUNCH.replace("NR", str(nr))
+        launch = (T.REDUCE_LAUNCH if op == "reduce" else T.GLOBAL_POOL_LAUNCH).replace("NR", str(nr))
+    elif op == "conv":
+        subs.update(PRECISION=repr(options.dot_precision if x_dt == np.float32 else "ieee"),
+                    BIAS=T.CONV_BIAS if len(data) > 2 else "")
+        body = [b for b in _fill(T.CONV, epi, **subs) if b.strip()]
+        launch, meta = T.CONV_LAUNCH, ["BM", "BN", "BK"]
+        sk = ["N", "C", "H", "W", "M", "KH", "KW", "OH", "OW", "SH", "SW", "PT", "PL", "DH", "DW", "G"]
+    elif op in ("maxpool", "avgpool"):
+        init, update, finish = T.POOL_HOW[op]
+        counted = "((ih < H + PB) & (iw < W + PR) & m)" if p["count_include_pad"] else "inside"
+        subs.update(INIT=init, UPDATE=update.replace("COUNTED", counted), FINISH=finish)
+        body = T.FLAT_KERNEL.strip("\n").split("\n") + _fill(T.POOL, epi, **subs)
+        launch, meta = T.POOL_LAUNCH, ["BLOCK"]
+        sk = ["N", "NC", "H", "W", "OH", "OW", "KH", "KW", "SH", "SW", "PT", "PL", "DH", "DW", "CIP", "PB", "PR"]
     elif op in ("matmul", "gemm"):
         body, launch, sk = _matmul(step, plan, epi, subs, options)
         meta = ["BM", "BN", "BK"]
@@ -288,7 +302,7 @@ def _launcher(name: str, n_ep: int, body: str) -> str:
 
 def render_triton(plan: KernelPlan, layout: Layout, options: GenOptions | None = None) -> TritonModule:
     options = options or GenOptions()
-    parts = [T.MODULE_HEADER, T.PRELUDE]
+    parts = [MODULE_HEADER, PRELUDE]
     kernels: dict[str, str] = {}   # source hash -> kernel name
     module = TritonModule("", [])
     for k in sorted(layout.kernel_index):

@@ -161,6 +161,8 @@ class TritonExecutable:
         self.transfers = {"to_device": 0, "to_host": 0}
         host: dict[str, Any] = {}
         for n, v in feeds.items():
+            if isinstance(v, np.generic):
+                v = np.asarray(v)
             host[n] = np.ascontiguousarray(v) if isinstance(v, np.ndarray) and v.ndim else v
         shapes = {n: v.shape for n, v in host.items() if isinstance(v, np.ndarray)}
         key = tuple(shapes.get(n) for n in plan.inputs)
