@@ -21,8 +21,8 @@ pytest.importorskip("triton")
 torch = pytest.importorskip("torch")
 ort = pytest.importorskip("onnxruntime")
 
-import onnxjit  # noqa: E402
-from onnxjit.providers.triton.device import cuda_available  # noqa: E402
+import onnxjit
+from onnxjit.providers.triton.device import cuda_available
 
 TRITON = "TritonExecutionProvider"
 RTOL, ATOL = 1e-3, 1e-4
@@ -219,7 +219,7 @@ def test_generated_source_is_sanitised_with_provenance(tmp_path):
     assert all(line.lstrip().startswith("#") for line in src.splitlines() if "__import__(" in line)
     assert not [n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name) and n.id == "__import__"]
     assert "# Relu 'x'); __import__" in src  # provenance, as a comment
-    for name in re.findall(r"^def (\w+)\(", src, re.M):
+    for name in re.findall(r"^def (\w+)\(", src, re.MULTILINE):
         assert name.isidentifier()
     stats = sess.compile_stats()
     assert stats["provider"] == TRITON and not stats["from_cache"] and stats["kernels"] == 1

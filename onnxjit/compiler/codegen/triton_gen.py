@@ -19,10 +19,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from onnxjit.compiler.codegen import triton_templates as T
-from onnxjit.compiler.codegen.triton_prelude import MODULE_HEADER, PRELUDE
-from onnxjit.compiler.codegen.exprs import (TRITON, TRITON_SIGNED, TRITON_UNSIGNED, print_exprs, triton_literal,
-                                            triton_type_name)
+from onnxjit.compiler.codegen.exprs import (
+    TRITON,
+    TRITON_SIGNED,
+    TRITON_UNSIGNED,
+    print_exprs,
+    triton_literal,
+    triton_type_name,
+)
 from onnxjit.compiler.codegen.numba_gen import patterns, safe_comment
+from onnxjit.compiler.codegen.triton_prelude import MODULE_HEADER, PRELUDE
 from onnxjit.compiler.fusion.layout import Layout, data_inputs
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
 from onnxjit.compiler.prims import Expr, Prim, inputs_of
@@ -172,7 +178,6 @@ def _fill(body: str, epilogue: list[str], **subs: str) -> list[str]:
 
 def render_kernel(step: Step, plan: KernelPlan, options: GenOptions) -> tuple[str, str, list[str], list[str]]:
     """(kernel source, launcher body, reads, writes) with the placeholder name KERNEL."""
-    dt = lambda v: plan.types[v].dtype  # noqa: E731
     if step.kind is StepKind.ELEMENTWISE:
         reads = list(step.inputs)
         writes = list(step.outputs)
@@ -197,8 +202,8 @@ def render_kernel(step: Step, plan: KernelPlan, options: GenOptions) -> tuple[st
     outs = {o: f"o{j}" for j, o in enumerate(others)}
     out_ptrs = (["y"] if main_written else []) + list(outs.values())
     epi = epilogue_lines(step, plan, e_ptrs, outs, "y" if main_written else None, "")
-    x_dt = dt(step.inputs[0])
-    subs = {"ACC_T": triton_type_name(x_dt), "OUT_T": triton_type_name(dt(step.main_output))}
+    x_dt = plan.types[step.inputs[0]].dtype
+    subs = {"ACC_T": triton_type_name(x_dt), "OUT_T": triton_type_name(plan.types[step.main_output].dtype)}
     ep = epilogue_params(step, plan)
     p = step.params
     if op in ("softmax", "logsoftmax"):

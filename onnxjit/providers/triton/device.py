@@ -35,10 +35,10 @@ def cuda_available() -> bool:
     if not _packages_present():
         return False
     try:
-        import torch  # noqa: PLC0415 - optional dependency
+        import torch
 
         return bool(torch.cuda.is_available())
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a broken CUDA install means no GPU
         return False
 
 

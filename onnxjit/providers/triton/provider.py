@@ -28,7 +28,7 @@ from onnxjit.errors import OnnxJitError, RuntimeException
 from onnxjit.providers import cache
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.cpu.interpreter import run_subgraph
-from onnxjit.providers.triton.device import Device, use_triton_cache, current_device
+from onnxjit.providers.triton.device import Device, current_device, use_triton_cache
 
 
 def _truthy(v: Any) -> bool:
@@ -41,7 +41,7 @@ class TritonProvider:
     def __init__(self, options: dict[str, Any] | None = None):
         self.options = options or {}
 
-    def prepare(self, model: Model, options: dict[str, Any]) -> "TritonExecutable":
+    def prepare(self, model: Model, options: dict[str, Any]) -> TritonExecutable:
         return TritonExecutable(model, options, self.options)
 
 
@@ -206,7 +206,7 @@ class TritonExecutable:
                 launch(q, *[dev[r] if isinstance(r, str) else r for r in refs])
             except OnnxJitError:
                 raise
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise RuntimeException(f"Triton kernel {launch.__name__[7:]} failed: {type(exc).__name__}: "
                                        f"{str(exc).strip()[:500]}") from exc
 
