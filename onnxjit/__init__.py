@@ -15,6 +15,7 @@ from onnxjit.runtime.metadata import ModelMetadata, NodeArg
 from onnxjit.runtime.options import (ExecutionMode, ExecutionOrder, GraphOptimizationLevel, OrtAllocatorType,
                                      OrtMemType, OrtSparseFormat, RunOptions, SessionOptions)
 from onnxjit.runtime.session import InferenceSession
+from onnxjit.runtime.iobinding import IOBinding
 from onnxjit.runtime.ortvalue import OrtValue
 from onnxjit.runtime.providers import ALL_PROVIDERS as _ALL, available_providers as _available
 

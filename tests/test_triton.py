@@ -228,6 +228,75 @@ def test_generated_source_is_sanitised_with_provenance(tmp_path):
     assert again.compile_stats()["from_cache"]
 
 
+def _two_output_model() -> onnx.ModelProto:
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm"), helper.make_node("Softmax", ["y"], ["p"], name="sm")]
+    return _model(nodes, [_vi("x", ["batch", 8])], [_vi("y", ["batch", 4]), _vi("p", ["batch", 4])],
+                  [helper.make_tensor("w", F, [8, 4], _rand(8, 4, seed=9))])
+
+
+def test_iobinding_device_buffers_by_pointer_and_ortvalue():
+    """Inputs bound by device pointer (a torch tensor, as with onnxruntime's CUDA example) and as an
+    OrtValue; one output written straight into a bound device buffer, one allocated by the session."""
+    model = _two_output_model()
+    sess = onnxjit.InferenceSession(model.SerializeToString(), providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
+    ref = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    dev = sess.executable.device.torch_device  # cuda, or the interpreter's cpu stand-in
+    x = torch.from_numpy(_rand(3, 8)).to(dev)
+    y = torch.empty((3, 4), dtype=torch.float32, device=dev)
+    io = sess.io_binding()
+    io.bind_input("x", "cuda", 0, np.float32, tuple(x.shape), x.data_ptr())
+    io.bind_output("y", "cuda", 0, np.float32, tuple(y.shape), y.data_ptr())
+    io.bind_output("p", "cuda")
+    io.synchronize_inputs()
+    sess.run_with_iobinding(io)
+    io.synchronize_outputs()
+    expected = ref.run(None, {"x": x.cpu().numpy()})
+    np.testing.assert_allclose(y.cpu().numpy(), expected[0], rtol=RTOL, atol=ATOL)  # written in place
+    outs = io.get_outputs()
+    assert [o.device_name() for o in outs] == ["cuda", "cuda"] and outs[0].data_ptr() == y.data_ptr()
+    assert outs[1].shape() == [3, 4] and outs[1].data_type() == "tensor(float)"
+    for got, want in zip(io.copy_outputs_to_cpu(), expected):
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+    # OrtValues on the device, then a new batch size and host inputs/outputs
+    xv = onnxjit.OrtValue.ortvalue_from_numpy(_rand(5, 8, seed=1), "cuda", 0)
+    assert xv.device_name() == "cuda" and xv.shape() == [5, 8]
+    io.clear_binding_inputs()
+    io.clear_binding_outputs()
+    io.bind_ortvalue_input("x", xv)
+    pv = onnxjit.OrtValue.ortvalue_from_shape_and_type([5, 4], np.float32, "cuda", 0)
+    io.bind_ortvalue_output("p", pv)
+    sess.run_with_iobinding(io)
+    np.testing.assert_allclose(pv.numpy(), ref.run(["p"], {"x": xv.numpy()})[0], rtol=RTOL, atol=ATOL)
+    io.clear_binding_inputs()
+    io.clear_binding_outputs()
+    io.bind_cpu_input("x", _rand(2, 8, seed=2))
+    io.bind_output("y")
+    sess.run_with_iobinding(io)
+    (host,) = io.get_outputs()
+    assert host.device_name() == "cpu"
+    np.testing.assert_allclose(host.numpy(), ref.run(["y"], {"x": _rand(2, 8, seed=2)})[0], rtol=RTOL, atol=ATOL)
+
+
+def test_iobinding_checks_inputs_like_run():
+    sess = onnxjit.InferenceSession(_two_output_model().SerializeToString(), providers=[TRITON])
+    io = sess.io_binding()
+    io.bind_ortvalue_input("x", onnxjit.OrtValue.ortvalue_from_numpy(np.zeros((2, 8), np.float64), "cuda", 0))
+    with pytest.raises(onnxjit.InvalidArgument, match="x"):
+        sess.run_with_iobinding(io)
+
+
+def test_iobinding_on_the_cpu_provider():
+    sess = onnxjit.InferenceSession(_two_output_model().SerializeToString(), providers=["CPUExecutionProvider"])
+    io = sess.io_binding()
+    io.bind_cpu_input("x", _rand(2, 8))
+    out = onnxjit.OrtValue.ortvalue_from_shape_and_type([2, 4], np.float32)
+    io.bind_ortvalue_output("p", out)
+    sess.run_with_iobinding(io)
+    expected = ort.InferenceSession(_two_output_model().SerializeToString()).run(["p"], {"x": _rand(2, 8)})[0]
+    np.testing.assert_allclose(out.numpy(), expected, rtol=RTOL, atol=ATOL)
+    assert io.get_outputs()[0] is out
+
+
 @pytest.fixture(scope="module")
 def mlp_path(tmp_path_factory) -> Path:
     from benchmarks.torch_models import export_mlp

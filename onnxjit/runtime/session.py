@@ -226,6 +226,33 @@ class InferenceSession:
         return [OrtValue.ortvalue_from_numpy(v) if isinstance(v, np.ndarray) else v
                 for v in self.run(output_names, feeds, run_options)]
 
+    def io_binding(self):
+        from onnxjit.runtime.iobinding import IOBinding
+
+        return IOBinding(self)
+
+    def run_with_iobinding(self, iobinding, run_options: RunOptions | None = None) -> None:
+        """Run on the inputs bound to `iobinding`; results go to its bound outputs (`get_outputs`)."""
+        from onnxjit.runtime.iobinding import run_with_iobinding
+
+        if run_options is not None and run_options.terminate:
+            raise RuntimeException("Exiting due to terminate flag being set to true.")
+        for n in iobinding._outputs:
+            if n not in self._output_names:
+                raise InvalidArgument(f"Invalid output name: {n}. Model outputs: {self._output_names}")
+        values = {n: v.device_tensor if v.device_tensor is not None else v.numpy() for n, v in iobinding._inputs.items()}
+        # validated as run() validates feeds; a device tensor by a zero-strided host stand-in of its shape and type
+        stand_ins = {n: v if isinstance(v, np.ndarray) else _stand_in(iobinding._inputs[n]) for n, v in values.items()}
+        checked = check_feeds(stand_ins, self._inputs, {vi.name: vi for vi in self._overridable},
+                              self._sess_options._free_dim_by_name)
+        feeds = {n: values[n] if not isinstance(values[n], np.ndarray) else checked[n] for n in checked}
+        try:
+            run_with_iobinding(self, iobinding, feeds)
+        except OnnxJitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - never let a kernel error escape untyped
+            raise RuntimeException(f"Error running the model: {type(exc).__name__}: {exc}") from exc
+
     def end_profiling(self) -> str:
         if not self._sess_options.enable_profiling:
             return ""
@@ -236,6 +263,12 @@ class InferenceSession:
 
     def get_profiling_start_time_ns(self) -> int:
         return self._profile_start_ns
+
+
+def _stand_in(value) -> np.ndarray:
+    """A host array with a device value's shape and dtype that holds no data (zero strides)."""
+    base = np.zeros(1, dtype=value.element_type())
+    return np.lib.stride_tricks.as_strided(base, shape=tuple(value.shape()), strides=(0,) * len(value.shape()))
 
 
 def _root(a: np.ndarray) -> np.ndarray:

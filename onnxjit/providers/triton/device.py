@@ -97,6 +97,29 @@ class Device:
         arr = t.detach().to("cpu", copy=True).numpy()
         return arr.reshape(shape) if shape is not None else arr
 
+    @staticmethod
+    def is_tensor(v: Any) -> bool:
+        return type(v).__module__.startswith("torch") and hasattr(v, "data_ptr")
+
+    def adopt(self, t):
+        """A caller's tensor as a flat buffer on this device (no copy when it already is one)."""
+        if t.device != self.torch_device:
+            t = t.to(self.torch_device)
+        return t.reshape(-1) if t.is_contiguous() else t.contiguous().reshape(-1)
+
+    def fits(self, t, n: int, dtype: str) -> bool:
+        """`t` can hold a result of n elements of `dtype` in place."""
+        return t is not None and self.is_tensor(t) and t.device == self.torch_device and t.is_contiguous() and \
+            t.numel() == n and t.dtype == torch_dtype(dtype)
+
+    @staticmethod
+    def flat(t):
+        return t.view(-1)
+
+    @staticmethod
+    def same_buffer(a, b) -> bool:
+        return a.data_ptr() == b.data_ptr() and a.numel() == b.numel()
+
     def synchronize(self) -> None:
         if not self.interpret:
             import torch

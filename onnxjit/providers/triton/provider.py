@@ -153,24 +153,39 @@ class TritonExecutable:
 
     # --- running ----------------------------------------------------------------------------
     def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        """numpy feeds in, numpy results out (copied to and from the device)."""
         with self._lock, np.errstate(all="ignore"):  # the interpreter computes masked-off lanes too
-            return self._run(feeds)
+            host, dev, b = self._execute(feeds, {})
+            return {o: self._output(o, host, dev, b) for o in self.plan.outputs}
 
-    def _run(self, feeds: dict[str, Any]) -> dict[str, Any]:
+    def run_device(self, feeds: dict[str, Any], bound: dict[str, Any]) -> dict[str, Any]:
+        """IOBinding's path: feeds are device tensors (used in place) or numpy arrays; results stay on
+        the device, written straight into `bound` output tensors where given (else fresh tensors)."""
+        with self._lock, np.errstate(all="ignore"):
+            host, dev, b = self._execute(feeds, bound)
+            return {o: self._device_output(o, host, dev, b, bound.get(o)) for o in self.plan.outputs}
+
+    def _execute(self, feeds: dict[str, Any], bound: dict[str, Any]) -> tuple[dict, dict, SegmentBinding]:
         plan, layout = self.plan, self.layout
         self.transfers = {"to_device": 0, "to_host": 0}
         host: dict[str, Any] = {}
+        dev: dict[str, Any] = {}
+        shapes: dict[str, tuple] = {}
         for n, v in feeds.items():
+            if self.device.is_tensor(v):
+                shapes[n] = tuple(v.shape)
+                dev[n] = self.device.adopt(v)
+                continue
             if isinstance(v, np.generic):
                 v = np.asarray(v)
             host[n] = np.ascontiguousarray(v) if isinstance(v, np.ndarray) and v.ndim else v
-        shapes = {n: v.shape for n, v in host.items() if isinstance(v, np.ndarray)}
+            if isinstance(v, np.ndarray):
+                shapes[n] = v.shape
         key = tuple(shapes.get(n) for n in plan.inputs)
         cached = self._bindings.get(key) if not self._host else None
         values: dict[str, Any] = dict(plan.constants)
         for n, c in plan.constants.items():
             shapes.setdefault(n, c.shape)
-        dev: dict[str, Any] = {}
         bindings: list[SegmentBinding] = []
         for si, seg in enumerate(layout.segments):
             if cached is not None:
@@ -186,21 +201,24 @@ class TritonExecutable:
                 b.values = {k: v for k, v in values.items() if k not in plan.constants}  # type: ignore[attr-defined]
                 b.launches = self._launches(seg, b)  # type: ignore[attr-defined]
             bindings.append(b)
-            self._run_segment(seg, b, host, dev)
+            self._run_segment(seg, b, host, dev, bound)
             if seg.host_after is not None:
                 self._run_host(seg.host_after, host, dev, b)
         if cached is None and not self._host:
             self._bindings[key] = bindings
-        last = bindings[-1]
-        return {o: self._output(o, host, dev, last) for o in plan.outputs}
+        return host, dev, bindings[-1]
 
-    def _run_segment(self, seg: Segment, b: SegmentBinding, host: dict[str, Any], dev: dict[str, Any]) -> None:
+    def _run_segment(self, seg: Segment, b: SegmentBinding, host: dict[str, Any], dev: dict[str, Any],
+                     bound: dict[str, Any]) -> None:
         for v in seg.args_in:
             if v not in dev:
                 dev[v] = self.device.upload(np.asarray(self._host_value(v, host, dev, b)))
                 self.transfers["to_device"] += 1
         for v in seg.args_out:
-            dev[v] = self.device.empty(int(np.prod(b.arg_shapes[v])), self.layout.dtypes[v])
+            n, dt = int(np.prod(b.arg_shapes[v])), self.layout.dtypes[v]
+            given = bound.get(v)
+            # a bound output buffer of the right size and type is written by the kernel itself
+            dev[v] = self.device.flat(given) if self.device.fits(given, n, dt) else self.device.empty(n, dt)
         for launch, q, refs in b.launches:  # type: ignore[attr-defined]
             try:
                 launch(q, *[dev[r] if isinstance(r, str) else r for r in refs])
@@ -278,6 +296,21 @@ class TritonExecutable:
         if root in values:
             return np.asarray(values[root]).reshape(shape)
         raise RuntimeException(f"value {v!r} is not available after its segment")
+
+    def _device_output(self, o: str, host: dict[str, Any], dev: dict[str, Any], b: SegmentBinding, given: Any) -> Any:
+        shape = b.shapes.get(o)  # type: ignore[attr-defined]
+        root = self.layout.resolve(o)
+        if o not in host and root in dev:
+            t = dev[root]
+        else:
+            val = np.asarray(self._host_value(o, host, dev, b))
+            shape, t = val.shape, self.device.upload(val)
+            self.transfers["to_device"] += 1
+        if given is None:
+            return t.view(shape)
+        if not self.device.same_buffer(given, t):
+            self.device.flat(given).copy_(t)  # a view or host result: one device copy into the bound buffer
+        return given
 
     def _output(self, o: str, host: dict[str, Any], dev: dict[str, Any], b: SegmentBinding) -> Any:
         root = self.layout.resolve(o)

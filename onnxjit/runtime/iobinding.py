@@ -1,0 +1,115 @@
+"""IOBinding: inputs and outputs bound to buffers (host or device) before a run, as in onnxruntime.
+
+With the Triton provider, device inputs are read in place and outputs bound to device buffers are
+written by the kernels directly; outputs bound to a device without a buffer stay on the device
+(`get_outputs`) until `copy_outputs_to_cpu`. Other providers run on host copies.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from onnxjit.errors import InvalidArgument
+from onnxjit.runtime.ortvalue import OrtValue, _device
+
+
+class IOBinding:
+    def __init__(self, session: Any):
+        self._session = session
+        self._inputs: dict[str, OrtValue] = {}
+        self._outputs: dict[str, OrtValue | None] = {}   # None: the session allocates on _devices[name]
+        self._devices: dict[str, tuple[str, int]] = {}
+        self._results: list[OrtValue] = []
+
+    # --- inputs ---------------------------------------------------------------------------
+    def bind_cpu_input(self, name: str, arr_on_cpu: Any) -> None:
+        self._inputs[name] = OrtValue.ortvalue_from_numpy(arr_on_cpu)
+
+    def bind_input(self, name: str, device_type: str, device_id: int, element_type: Any, shape: Any,
+                   buffer_ptr: int) -> None:
+        self._inputs[name] = OrtValue.from_pointer(device_type, device_id, element_type, shape, buffer_ptr)
+
+    def bind_ortvalue_input(self, name: str, ortvalue: OrtValue) -> None:
+        self._inputs[name] = ortvalue
+
+    # --- outputs --------------------------------------------------------------------------
+    def bind_output(self, name: str, device_type: str = "cpu", device_id: int = 0, element_type: Any = None,
+                    shape: Any = None, buffer_ptr: int | None = None) -> None:
+        if buffer_ptr is not None:
+            if element_type is None or shape is None:
+                raise InvalidArgument(f"bind_output('{name}'): a buffer pointer needs element_type and shape")
+            self._outputs[name] = OrtValue.from_pointer(device_type, device_id, element_type, shape, buffer_ptr)
+            return
+        if device_type.lower() != "cpu":
+            _device(device_type, device_id)  # fails now if there is no such device
+        self._outputs[name] = None
+        self._devices[name] = (device_type.lower(), device_id)
+
+    def bind_ortvalue_output(self, name: str, ortvalue: OrtValue) -> None:
+        self._outputs[name] = ortvalue
+
+    # --- results --------------------------------------------------------------------------
+    def get_outputs(self) -> list[OrtValue]:
+        return list(self._results)
+
+    def copy_outputs_to_cpu(self) -> list[np.ndarray]:
+        return [np.array(v.numpy(), copy=True) for v in self._results]
+
+    def synchronize_inputs(self) -> None:
+        self._synchronize(self._inputs.values())
+
+    def synchronize_outputs(self) -> None:
+        self._synchronize([v for v in self._outputs.values() if v is not None] + self._results)
+
+    @staticmethod
+    def _synchronize(values: Any) -> None:
+        for v in values:
+            if v.device_tensor is not None:
+                _device(v.device_name()).synchronize()
+                return
+
+    def clear_binding_inputs(self) -> None:
+        self._inputs.clear()
+
+    def clear_binding_outputs(self) -> None:
+        self._outputs.clear()
+        self._devices.clear()
+        self._results = []
+
+
+def run_with_iobinding(session: Any, binding: IOBinding, feeds: dict[str, Any]) -> None:
+    """Run `session` on validated feeds (numpy arrays or device tensors); results go to the bound
+    outputs (all outputs on the host when none is bound), in binding order."""
+    names = list(binding._outputs) or session._output_names
+    executable = session._executable
+    device_run = getattr(executable, "run_device", None)
+    bound = {n: v.device_tensor for n, v in binding._outputs.items() if v is not None and v.device_tensor is not None}
+    if device_run is not None:
+        results = device_run(feeds, bound)
+    else:
+        host = {n: (OrtValue(v, "cuda").numpy() if not isinstance(v, np.ndarray) else v) for n, v in feeds.items()}
+        results = dict(zip(session._output_names, session.run(None, host)))
+    out = []
+    for n in names:
+        r = results[n]
+        given = binding._outputs.get(n)
+        on_device = not isinstance(r, np.ndarray)
+        if given is not None:
+            if given.device_tensor is not None:
+                if not (on_device and given.device_tensor.data_ptr() == r.data_ptr()):
+                    import torch
+
+                    src = r if on_device else torch.from_numpy(np.ascontiguousarray(r))
+                    given.device_tensor.copy_(src.reshape(given.device_tensor.shape))
+            else:
+                np.copyto(given.numpy(), OrtValue(r, "cuda").numpy() if on_device else r)
+            out.append(given)
+            continue
+        device_type, device_id = binding._devices.get(n, ("cpu", 0))
+        if device_type == "cpu":
+            out.append(OrtValue(OrtValue(r, "cuda").numpy() if on_device else np.asarray(r)))
+        else:
+            out.append(OrtValue(r, device_type, device_id) if on_device else
+                       OrtValue.ortvalue_from_numpy(r, device_type, device_id))
+    binding._results = out
