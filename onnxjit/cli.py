@@ -67,7 +67,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if plan is None:
         print(f"{sess.get_providers()[0]} interprets the graph node by node; no kernel plan")
         return 0
-    print(plan.describe())
+    print(ex.describe() if hasattr(ex, "describe") else plan.describe())
     if args.code:
         print(ex.source)
     return 0
