@@ -12,6 +12,7 @@ import numpy as np
 
 from onnxjit.compiler.codegen.exprs import NUMBA_JIT, NUMBA_PRELUDE, literal, numpy_type_name, print_exprs
 from onnxjit.compiler.codegen.numba_templates import IM2COL, SKELETONS
+from onnxjit.compiler.fusion.binding import CONV_TILE
 from onnxjit.compiler.fusion.layout import Layout, data_inputs
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
 from onnxjit.compiler.fusion.templates import same_shape_static
@@ -142,7 +143,7 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
     p, op = step.params, step.op
     dt = plan.types[step.inputs[0]].dtype if step.inputs[0] in plan.types else np.dtype(np.float32)
     if op == "conv":
-        return {"HAS_BIAS": str(bool(p["has_bias"]))}
+        return {"HAS_BIAS": str(bool(p["has_bias"])), "CONV_TILE": str(CONV_TILE)}
     if op in ("maxpool", "avgpool"):
         t = np.dtype(dt)
         lowest = "-np.inf" if t.kind == "f" else str(int(np.iinfo(t).min))

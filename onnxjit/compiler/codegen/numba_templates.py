@@ -3,15 +3,16 @@
 
 IM2COL = '''
 @nb.njit(cache=True, error_model="numpy")
-def _im2col(xs, col, CG, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW):
-    P = OH * OW
+def _im2col(xs, col, CG, H, W, KH, KW, OH0, OH1, OW, SH, SW, PT, PL, DH, DW):
+    """Columns for output rows OH0..OH1: col is (CG*KH*KW, (OH1-OH0)*OW)."""
+    P = (OH1 - OH0) * OW
     for c in range(CG):
         for kh in range(KH):
             for kw in range(KW):
                 row = ((c * KH + kh) * KW + kw) * P
-                for oh in range(OH):
+                for oh in range(OH0, OH1):
                     ih = oh * SH - PT + kh * DH
-                    base = row + oh * OW
+                    base = row + (oh - OH0) * OW
                     if ih < 0 or ih >= H:
                         for ow in range(OW):
                             col[base + ow] = 0
@@ -67,14 +68,23 @@ SKELETONS["conv"] = '''
         for n in range(N):
             for g in range(G):
                 xs = x[(n * C + g * CG) * HW:(n * C + (g + 1) * CG) * HW]
-                if direct:
-                    cols = xs.reshape((CG, HW))
-                else:
-                    _im2col(xs, scratch, CG, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW)
-                    cols = scratch[:K * P].reshape((K, P))
                 ws = w[g * MG * K:(g + 1) * MG * K].reshape((MG, K))
-                ys = y[(n * M + g * MG) * P:(n * M + (g + 1) * MG) * P].reshape((MG, P))
-                np.dot(ws, cols, ys)
+                if direct:
+                    ys = y[(n * M + g * MG) * P:(n * M + (g + 1) * MG) * P].reshape((MG, P))
+                    np.dot(ws, xs.reshape((CG, HW)), ys)
+                    continue
+                # im2col a band of RB output rows at a time, so the columns stay in cache for
+                # the product; the band's result is copied into place row by row
+                RB = max(1, min(OH, CONV_TILE // (K * OW)))
+                for oh0 in range(0, OH, RB):
+                    oh1 = min(OH, oh0 + RB)
+                    B = (oh1 - oh0) * OW
+                    _im2col(xs, scratch, CG, H, W, KH, KW, oh0, oh1, OW, SH, SW, PT, PL, DH, DW)
+                    band = scratch[K * B:(K + MG) * B].reshape((MG, B))
+                    np.dot(ws, scratch[:K * B].reshape((K, B)), band)
+                    for m in range(MG):
+                        o = (n * M + g * MG + m) * P + oh0 * OW
+                        y[o:o + B] = band[m]
     if HAS_BIAS:
         for n in range(N):
             for m in range(M):

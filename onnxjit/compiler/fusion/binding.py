@@ -11,6 +11,8 @@ from onnxjit.compiler.fusion.layout import Layout, Segment
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
 from onnxjit.compiler.fusion.templates import bcast_shape, bcast_strides, bind_step, same_shape_static
 from onnxjit.compiler.ops.registry import lookup
+
+CONV_TILE = 262144  # elements of a conv's im2col band (~1 MB of float32, a core's L2); sizes its scratch
 from onnxjit.errors import RuntimeException
 
 
@@ -132,7 +134,10 @@ def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[st
             n, c, h, w, m, kh, kw, oh, ow = params[:9]
             g = params[15]
             dt = str(plan.types[step.inputs[0]].dtype)
-            scratch[dt] = max(scratch.get(dt, 0), (c // g) * kh * kw * oh * ow)
+            # an im2col band of RB output rows plus the band's product
+            k_len = (c // g) * kh * kw
+            rb = max(1, min(oh, CONV_TILE // max(k_len * ow, 1)))
+            scratch[dt] = max(scratch.get(dt, 0), (k_len + m // g) * rb * ow)
     # parameter table: kernel offsets, then (offset, size) of located values, then kernel params
     nk = len(layout.kernel_index)
     header = [0] * (nk + 1 + 2 * len(layout.located))
