@@ -201,13 +201,16 @@ def _strided_copy(op: str, rank: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+MAX_KERNELS_PER_DRIVER = 24
+
+
 class NumbaModule:
     """Source text of a compiled plan plus what the runtime needs to call it."""
 
-    def __init__(self, source: str, drivers: list[str], kernel_count: int, arg_order: list[list[str]],
+    def __init__(self, source: str, drivers: list[list[str]], kernel_count: int, arg_order: list[list[str]],
                  kernel_signatures: dict[str, list[tuple[str, ...]]], driver_signatures: list[tuple[str, ...]]):
         self.source = source
-        self.drivers = drivers
+        self.drivers = drivers             # per segment: its drivers, called in order (same arguments)
         self.kernel_count = kernel_count   # distinct kernel functions
         self.arg_order = arg_order         # per driver: the argument names after the arenas
         # Every argument is a flat C-contiguous array: a signature is the tuple of their dtype names.
@@ -299,11 +302,21 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
         names = [ref(v) for v in seg.args_in + seg.args_out]
         dname = f"segment_{seg.index}"
         sig = fixed + names
-        drivers.append(dname)
         orders.append(seg.args_in + seg.args_out)
         driver_sigs.append(tuple(fixed_types + [layout.dtypes[v] for v in seg.args_in + seg.args_out]))
-        body.append("    return")
-        parts.append(f"\n{NUMBA_JIT}\ndef {dname}({', '.join(sig)}):\n" + "\n".join(body) + "\n")
+        # A driver calls at most MAX_KERNELS_PER_DRIVER kernels: LLVM inlines every callee into its
+        # driver, and optimising one huge driver costs time superlinear in its size (densenet121's
+        # 308 kernels took minutes); a few more Python->Numba crossings cost microseconds.
+        calls = [i for i, line in enumerate(body) if not line.lstrip().startswith("#")]
+        cuts = [0] + [calls[c] + 1 for c in range(MAX_KERNELS_PER_DRIVER - 1, len(calls) - 1, MAX_KERNELS_PER_DRIVER)]
+        cuts.append(len(body))
+        seg_parts = []
+        for c in range(len(cuts) - 1):
+            part = f"{dname}_part_{c}" if len(cuts) > 2 else dname
+            seg_parts.append(part)
+            chunk = body[cuts[c]:cuts[c + 1]] + ["    return"]
+            parts.append(f"\n{NUMBA_JIT}\ndef {part}({', '.join(sig)}):\n" + "\n".join(chunk) + "\n")
+        drivers.append(seg_parts)
         step_drivers.append([])
         if profile:  # one driver per kernel step, same arguments, so a profiler can time each kernel
             for k, lines in single:

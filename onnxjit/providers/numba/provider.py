@@ -69,6 +69,8 @@ class NumbaExecutable:
             fuse=config.get("onnxjit.disable_fusion", "0") != "1")
         self.plan: KernelPlan = build_plan(model, policy)
         self.layout = build_layout(self.plan)
+        # host kernels first: an op nobody implements fails the session before anything is compiled
+        self._host = {k: self._host_op(k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self.threads = int(getattr(so, "intra_op_num_threads", 0) or 0) if so is not None else 0
         self.profiling = config.get("onnxjit.profile_kernels", "0") == "1"
         self.module_info = render_numba(self.plan, self.layout, profile=self.profiling)
@@ -82,10 +84,9 @@ class NumbaExecutable:
         self._misses_before = self._cache_misses()
         self.compile_seconds = self.compile(provider_options.get("progress"))
         self.from_cache = not self.written and self.compiled_kernels() == 0
-        self.drivers = [getattr(self.module, d) for d in self.module_info.drivers]
+        self.drivers = [[getattr(self.module, d) for d in parts] for parts in self.module_info.drivers]
         self._bindings: dict[tuple, list[SegmentBinding]] = {}
         self._lock = threading.Lock()
-        self._host = {k: self._host_op(k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self._shape_steps = self._shape_steps_per_segment()
         self._scratch = {"float32": np.zeros(0, np.float32), "float64": np.zeros(0, np.float64)}
         self.const_arenas = [self.layout.const_arenas[dt] for dt in sorted(self.layout.const_arenas)]
@@ -136,7 +137,8 @@ class NumbaExecutable:
             return numba.types.void(*[numba.types.Array(numba.from_dtype(np.dtype(d)), 1, "C") for d in dtypes])
 
         jobs = [(name, sig) for name, sigs in self.module_info.kernel_signatures.items() for sig in sigs]
-        jobs += list(zip(self.module_info.drivers, self.module_info.driver_signatures))
+        jobs += [(name, sig) for parts, sig in zip(self.module_info.drivers, self.module_info.driver_signatures)
+                 for name in parts]
         jobs += [(name, sig) for steps, sig in zip(self.module_info.step_drivers, self.module_info.driver_signatures)
                  for _, name in steps]
         t0 = time.perf_counter()
@@ -187,7 +189,7 @@ class NumbaExecutable:
 
     def compile_stats(self) -> dict[str, Any]:
         return {"provider": self.name, "from_cache": self.from_cache, "kernels": len(self.layout.kernel_index),
-                "functions": self.module_info.kernel_count + len(self.drivers),
+                "functions": self.module_info.kernel_count + sum(map(len, self.drivers)),
                 "compiled": self.compiled_kernels(), "compile_seconds": self.compile_seconds,
                 "cache_folder": str(self.folder)}
 
@@ -238,7 +240,9 @@ class NumbaExecutable:
                 if self.profiling:
                     self._run_steps_timed(si, self._arena_args(b) + args)
                 else:
-                    self.drivers[si](*self._arena_args(b), *args)
+                    arenas = self._arena_args(b)
+                    for driver in self.drivers[si]:
+                        driver(*arenas, *args)
             except Exception as exc:  # noqa: BLE001
                 raise RuntimeException(f"compiled segment {si} failed: {type(exc).__name__}: {exc}") from exc
             env.update(outs)
