@@ -2,7 +2,8 @@
 
 Layout: <root>/<provider>/<key>/ holds the generated module (`plan_<key>.py`) and the compiler's
 artifacts beside it (Numba's `__pycache__`, Triton's cache dir). The key hashes the generated source
-together with everything that changes the machine code (versions, CPU or GPU target).
+together with everything that changes the machine code (versions, CPU or GPU target). Numba kernels
+have their own entries, <root>/numba/kernels/<key>/, shared by every plan that imports them.
 """
 from __future__ import annotations
 

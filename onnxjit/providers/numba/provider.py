@@ -46,14 +46,15 @@ class NumbaProvider:
         return NumbaExecutable(model, options, self.options)
 
 
-def _versions() -> list[str]:
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[str, ...]:
     import llvmlite
     import numba
 
     from onnxjit import __version__
 
-    return [f"onnxjit={__version__}", f"numba={numba.__version__}", f"llvmlite={llvmlite.__version__}",
-            f"numpy={np.__version__}", cache.machine_fingerprint()]
+    return (f"onnxjit={__version__}", f"numba={numba.__version__}", f"llvmlite={llvmlite.__version__}",
+            f"numpy={np.__version__}", cache.machine_fingerprint())
 
 
 class NumbaExecutable:
@@ -79,8 +80,12 @@ class NumbaExecutable:
         self.key = cache.cache_key(self.module_info.source, *_versions())
         self.folder = root / "numba" / self.key
         self.path = self.folder / f"plan_{self.key}.py"
+        # kernels first (content-addressed, shared by every plan), then the plan module that imports them
+        kernels_written = [self._import_kernel_module(root, name, src)
+                           for name, src in self.module_info.kernel_modules.items()]
         self.written = cache.write_source(self.path, self.module_info.source)
-        self.module = self._import()
+        self.written = self.written or any(kernels_written)
+        self.module = self._import(f"onnxjit_plan_{self.key}", self.path)
         self._misses_before = self._cache_misses()
         self.compile_seconds = self.compile(provider_options.get("progress"))
         self.from_cache = not self.written and self.compiled_kernels() == 0
@@ -92,11 +97,19 @@ class NumbaExecutable:
         self.const_arenas = [self.layout.const_arenas[dt] for dt in sorted(self.layout.const_arenas)]
 
     # --- construction -----------------------------------------------------------------------
-    def _import(self):
-        name = f"onnxjit_plan_{self.key}"
+    @staticmethod
+    def _import_kernel_module(root: Path, name: str, source: str) -> bool:
+        """Write (unless intact) and import one kernel module; True when its source was written."""
+        folder = root / "numba" / "kernels" / cache.cache_key(source, *_versions())
+        written = cache.write_source(folder / f"{name}.py", source)
+        NumbaExecutable._import(name, folder / f"{name}.py")
+        return written
+
+    @staticmethod
+    def _import(name: str, path: Path):
         if name in sys.modules:
             return sys.modules[name]
-        spec = importlib.util.spec_from_file_location(name, self.path)
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:
@@ -150,7 +163,8 @@ class NumbaExecutable:
                 if not self._cache_entry_broken(exc):
                     raise
                 # a corrupt or partial cache entry: drop the compiled artifacts and build them again
-                cache.purge(self.folder / "__pycache__")
+                # (kernels live in their own folders, beside their modules)
+                cache.purge(Path(fn.py_func.__code__.co_filename).parent / "__pycache__")
                 fn.compile(signature(sig))
             if progress is not None:
                 progress(done, len(jobs), name)
@@ -173,7 +187,9 @@ class NumbaExecutable:
     # --- introspection ----------------------------------------------------------------------
     @property
     def source(self) -> str:
-        return self.module_info.source
+        """The plan module, then each kernel module it imports."""
+        kernels = [f"\n# ---- module {name} ----\n{src}" for name, src in self.module_info.kernel_modules.items()]
+        return self.module_info.source + "".join(kernels)
 
     def _cache_misses(self) -> int:
         total = 0
