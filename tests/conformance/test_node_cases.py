@@ -13,7 +13,7 @@ import pytest
 from tests.conformance.cases import FAILURES_DIR, expected_failures, node_cases, run_case
 
 # Providers the node cases run on; extend as providers land (each has its own expected-failures file).
-PROVIDERS = ["CPUExecutionProvider", "TritonExecutionProvider"]
+PROVIDERS = ["CPUExecutionProvider", "NumbaExecutionProvider", "TritonExecutionProvider"]
 
 
 def _provider_chain(provider: str) -> list[str]:
