@@ -2,25 +2,22 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from onnxjit.compiler.codegen.numba_gen import arena_names, render_numba
+from onnxjit.compiler.codegen.numba_gen import render_numba
 from onnxjit.compiler.fusion import GreedyFusion, build_plan
 from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
 from onnxjit.compiler.fusion.layout import build_layout
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model
-from onnxjit.compiler.ops.registry import lookup
 from onnxjit.errors import RuntimeException
 from onnxjit.providers import cache
 from onnxjit.providers.base import ProviderName
-from onnxjit.providers.cpu.interpreter import run_subgraph
+from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
 from onnxjit.providers.numba.threads import use_threads
 
 
@@ -71,7 +68,7 @@ class NumbaExecutable:
         self.plan: KernelPlan = build_plan(model, policy)
         self.layout = build_layout(self.plan)
         # host kernels first: an op nobody implements fails the session before anything is compiled
-        self._host = {k: self._host_op(k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
+        self._host = {k: host_op(self.plan, self.model, k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self.threads = int(getattr(so, "intra_op_num_threads", 0) or 0) if so is not None else 0
         self.profiling = config.get("onnxjit.profile_kernels", "0") == "1"
         self.module_info = render_numba(self.plan, self.layout, profile=self.profiling)
@@ -85,14 +82,14 @@ class NumbaExecutable:
                            for name, src in self.module_info.kernel_modules.items()]
         self.written = cache.write_source(self.path, self.module_info.source)
         self.written = self.written or any(kernels_written)
-        self.module = self._import(f"onnxjit_plan_{self.key}", self.path)
+        self.module = import_generated(f"onnxjit_plan_{self.key}", self.path)
         self._misses_before = self._cache_misses()
         self.compile_seconds = self.compile(provider_options.get("progress"))
         self.from_cache = not self.written and self.compiled_kernels() == 0
         self.drivers = [[getattr(self.module, d) for d in parts] for parts in self.module_info.drivers]
         self._bindings: dict[tuple, list[SegmentBinding]] = {}
         self._lock = threading.Lock()
-        self._shape_steps = self._shape_steps_per_segment()
+        self._shape_steps = shape_steps_per_segment(self.plan)
         self._scratch = {"float32": np.zeros(0, np.float32), "float64": np.zeros(0, np.float64)}
         self.const_arenas = [self.layout.const_arenas[dt] for dt in sorted(self.layout.const_arenas)]
 
@@ -102,42 +99,8 @@ class NumbaExecutable:
         """Write (unless intact) and import one kernel module; True when its source was written."""
         folder = root / "numba" / "kernels" / cache.cache_key(source, *_versions())
         written = cache.write_source(folder / f"{name}.py", source)
-        NumbaExecutable._import(name, folder / f"{name}.py")
+        import_generated(name, folder / f"{name}.py")
         return written
-
-    @staticmethod
-    def _import(name: str, path: Path):
-        if name in sys.modules:
-            return sys.modules[name]
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except Exception:
-            del sys.modules[name]
-            raise
-        return module
-
-    def _host_op(self, k: int):
-        step = self.plan.steps[k]
-        node = step.nodes[0]
-        opset = node.opset or self.model.opset(node.domain)
-        cls = lookup(node.domain, node.op_type, opset)
-        if cls is None:
-            from onnxjit.errors import NotImplemented as OrtNotImplemented
-
-            raise OrtNotImplemented(f"Could not find an implementation for {node.op_type}({opset}) node with name '{node.name}'")
-        return cls(node, opset, runner=functools.partial(run_subgraph, opsets=self.model.opsets))
-
-    def _shape_steps_per_segment(self) -> list[list]:
-        per: list[list] = [[]]
-        for s in self.plan.steps:
-            if s.kind is StepKind.HOST:
-                per.append([])
-            elif s.kind is StepKind.SHAPE:
-                per[-1].append(s)
-        return per
 
     def compile(self, progress: Any = None) -> float:
         """Compile (or load from the cache) every kernel and driver for its one signature, now rather

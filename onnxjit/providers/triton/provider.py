@@ -7,9 +7,6 @@ op's numpy `reference` with copies to and from the device, counted in `transfers
 """
 from __future__ import annotations
 
-import functools
-import importlib.util
-import sys
 import threading
 import time
 from typing import Any
@@ -23,11 +20,10 @@ from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
 from onnxjit.compiler.fusion.layout import KERNEL_KINDS, Layout, Segment, build_layout
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model, outer_scope_names
-from onnxjit.compiler.ops.registry import lookup
 from onnxjit.errors import OnnxJitError, RuntimeException
 from onnxjit.providers import cache
 from onnxjit.providers.base import ProviderName
-from onnxjit.providers.cpu.interpreter import run_subgraph
+from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
 from onnxjit.providers.triton.device import Device, current_device, use_triton_cache
 
 
@@ -78,10 +74,10 @@ class TritonExecutable:
         self.folder = root / "triton" / "plans" / self.key
         self.path = self.folder / f"plan_{self.key}.py"
         self.written = cache.write_source(self.path, self.module_info.source)
-        self.module = self._import()
+        self.module = import_generated(f"onnxjit_triton_plan_{self.key}", self.path)
         self.launchers = {k: getattr(self.module, c.launcher) for k, c in self.module_info.calls.items()}
-        self._host = {k: self._host_op(k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
-        self._shape_steps = self._shape_steps_per_segment()
+        self._host = {k: host_op(self.plan, self.model, k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
+        self._shape_steps = shape_steps_per_segment(self.plan)
         self._const = {dt: self.device.upload(a) for dt, a in self.layout.const_arenas.items()}
         self._bindings: dict[tuple, list[SegmentBinding]] = {}
         self._lock = threading.Lock()
@@ -89,39 +85,6 @@ class TritonExecutable:
         self.compile_seconds = time.perf_counter() - t0
 
     # --- construction -----------------------------------------------------------------------
-    def _import(self):
-        name = f"onnxjit_triton_plan_{self.key}"
-        if name in sys.modules:
-            return sys.modules[name]
-        spec = importlib.util.spec_from_file_location(name, self.path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except Exception:
-            del sys.modules[name]
-            raise
-        return module
-
-    def _host_op(self, k: int):
-        node = self.plan.steps[k].nodes[0]
-        opset = node.opset or self.model.opset(node.domain)
-        cls = lookup(node.domain, node.op_type, opset)
-        if cls is None:
-            from onnxjit.errors import NotImplemented as OrtNotImplemented
-
-            raise OrtNotImplemented(f"Could not find an implementation for {node.op_type}({opset}) node with name '{node.name}'")
-        return cls(node, opset, runner=functools.partial(run_subgraph, opsets=self.model.opsets))
-
-    def _shape_steps_per_segment(self) -> list[list]:
-        per: list[list] = [[]]
-        for s in self.plan.steps:
-            if s.kind is StepKind.HOST:
-                per.append([])
-            elif s.kind is StepKind.SHAPE:
-                per[-1].append(s)
-        return per
-
     # --- introspection ----------------------------------------------------------------------
     @property
     def source(self) -> str:
