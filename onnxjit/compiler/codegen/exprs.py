@@ -45,6 +45,11 @@ NUMBA_UNSIGNED: Dialect = {Prim.DIV: "({0} // {1})", Prim.FMOD: "({0} % {1})", P
                            Prim.POW: "({0} ** {1})", Prim.SHL: "_shl({0}, {1}, {bits})",
                            Prim.SHR: "_ushr({0}, {1}, {bits})"}
 
+# float -> uint32/uint64 as numpy converts on x86: negative values go through a signed integer and
+# wrap (-2.7 -> 2**32 - 2) where LLVM's fptoui would saturate them to the largest value.
+NUMBA_FLOAT_TO_UNSIGNED: dict[np.dtype, str] = {np.dtype(np.uint32): "_f2u32({0})",
+                                                np.dtype(np.uint64): "_f2u64({0})"}
+
 # Integer results Numba computes in a wider type (int8 + int8 is an int64): wrapped back into the
 # value's dtype so that a fused expression overflows exactly where numpy's would.
 WIDENING = {Prim.ADD, Prim.SUB, Prim.MUL, Prim.NEG, Prim.ABS, Prim.DIV, Prim.IMOD, Prim.FMOD, Prim.POW,
@@ -116,6 +121,22 @@ def _sshr(a, b, bits):
     if b >= 0 and b < bits:
         return a >> b
     return a - a - 1 if a < 0 else a - a
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def _f2u32(x):
+    """float -> uint32 as numpy: x >= 0 through int64, negative (and NaN) through int32."""
+    return np.uint32(np.int64(x)) if x >= 0 else np.uint32(np.int32(x))
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def _f2u64(x):
+    """float -> uint64 as numpy: [2**63, 2**64) directly, 2**64 and up 0, below through int64."""
+    if x >= 18446744073709551616.0:
+        return np.uint64(0)
+    if x >= 9223372036854775808.0:
+        return np.uint64(x)
+    return np.uint64(np.int64(x))
 
 
 @nb.njit(inline="always", cache=True, error_model="numpy")
@@ -234,7 +255,12 @@ def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect 
             text = lit(e.value, e.dtype)
         elif e.prim is Prim.CAST:
             src = visit(e.args[0])
-            text = f"({src} != 0)" if e.dtype == np.bool_ else cast(src, e.dtype)
+            if e.dtype == np.bool_:
+                text = f"({src} != 0)"
+            elif numba and e.args[0].dtype.kind == "f" and e.dtype in NUMBA_FLOAT_TO_UNSIGNED:
+                text = NUMBA_FLOAT_TO_UNSIGNED[e.dtype].format(src)
+            else:
+                text = cast(src, e.dtype)
         else:
             args = [visit(x) for x in e.args]
             one = lit(1, e.dtype)

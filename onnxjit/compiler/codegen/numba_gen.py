@@ -253,9 +253,11 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
     for k in layout.kernel_index:
         step = plan.steps[k]
         src, args = render_kernel(step, plan)
-        h = hashlib.sha256(src.encode()).hexdigest()[:16]
+        kind = step.kind.value + (f"_{step.op}" if step.op else "")
+        # the hash names the module: it covers everything the module holds (transpose and expand
+        # share a loop, not a kernel name)
+        h = hashlib.sha256(f"{kind}\n{src}".encode()).hexdigest()[:16]
         if h not in kernels:
-            kind = step.kind.value + (f"_{step.op}" if step.op else "")
             name = f"{kind}_{h}"
             kernels[h] = name
             module = f"onnxjit_kernel_{h}"
