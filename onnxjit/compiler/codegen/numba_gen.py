@@ -15,10 +15,10 @@ import hashlib
 
 import numpy as np
 
-from onnxjit.compiler.codegen.exprs import NUMBA_JIT, NUMBA_PRELUDE, literal, numpy_type_name, print_exprs
+from onnxjit.compiler.codegen.exprs import NUMBA_JIT, NUMBA_PRELUDE, literal, print_exprs
 from onnxjit.compiler.codegen.numba_templates import IM2COL, SKELETONS
 from onnxjit.compiler.fusion.binding import CONV_TILE
-from onnxjit.compiler.fusion.layout import Layout, data_inputs
+from onnxjit.compiler.fusion.layout import Layout, data_inputs, data_roles
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
 from onnxjit.compiler.fusion.templates import same_shape_static
 
@@ -114,11 +114,7 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
         return src, args
     op = step.op
     data = data_inputs(step)
-    data_names = {"conv": ["x", "w", "b"], "matmul": ["a", "b"], "gemm": ["a", "b", "c"],
-                  "layernorm": ["x", "scale", "bias"], "gather": ["x", "idx"]}.get(op, ["x"])
-    if op == "concat":
-        data_names = [f"x{k}" for k in range(len(data))]
-    data_names = data_names[: len(data)]
+    data_names = data_roles(step)
     e_ins = [f"e{k}" for k in range(len(step.epilogue_inputs))]
     written = [o for o in step.outputs if o != step.main_output]
     main_written = step.main_output in step.outputs or not step.exprs

@@ -29,7 +29,7 @@ from onnxjit.compiler.codegen.exprs import (
 )
 from onnxjit.compiler.codegen.numba_gen import patterns, safe_comment
 from onnxjit.compiler.codegen.triton_prelude import MODULE_HEADER, PRELUDE
-from onnxjit.compiler.fusion.layout import Layout, data_inputs
+from onnxjit.compiler.fusion.layout import Layout, data_inputs, data_roles
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
 from onnxjit.compiler.prims import Expr, Prim, inputs_of
 
@@ -190,11 +190,7 @@ def render_kernel(step: Step, plan: KernelPlan, options: GenOptions) -> tuple[st
         return _kernel(sig, body), launch, reads, writes
     op = step.op
     data = data_inputs(step)
-    roles = {"matmul": ["a", "b"], "gemm": ["a", "b", "c"], "conv": ["x", "w", "b"], "layernorm": ["x", "scale", "bias"],
-             "gather": ["x", "idx"]}.get(op, ["x"])
-    if op == "concat":
-        roles = [f"x{k}" for k in range(len(data))]
-    roles = roles[: len(data)]
+    roles = data_roles(step)
     e_ptrs = [f"e{k}" for k in range(len(step.epilogue_inputs))]
     others = [o for o in step.outputs if o != step.main_output]
     main_written = step.main_output in step.outputs or not step.exprs

@@ -318,13 +318,5 @@ POOL_LAUNCH = '''
     grid = (triton.cdiv(n, block),)
     meta = dict(BLOCK=block, num_warps=warps)
 '''
-GLOBAL_POOL_LAUNCH = '''
-    kept, reduced, strides = _reduce_geometry([p[0], p[1], 1, 0], NR)
-    outs, length = _prod(kept), _prod(reduced)
-    if outs == 0:
-        return
-    br, bl, warps = _rows(outs, length)
-    sk = [outs, length, *kept, *reduced, *strides]
-    grid = (triton.cdiv(outs, br),)
-    meta = dict(BR=br, BL=bl, num_warps=warps)
-'''
+# a global pool is a reduction of each (n, c) row over its H*W elements
+GLOBAL_POOL_LAUNCH = REDUCE_LAUNCH.replace("_reduce_geometry(p, NR)", "_reduce_geometry([p[0], p[1], 1, 0], NR)")

@@ -24,6 +24,17 @@ DATA_INPUTS = {"conv": 3, "maxpool": 1, "avgpool": 1, "gap": 1, "gmp": 1, "matmu
                "concat": 1 << 30, "slice": 1, "gather": 2, "expand": 1}
 
 
+# the names a skeleton gives its data inputs (concat: one per input)
+DATA_ROLES = {"conv": ["x", "w", "b"], "matmul": ["a", "b"], "gemm": ["a", "b", "c"],
+              "layernorm": ["x", "scale", "bias"], "gather": ["x", "idx"]}
+
+
+def data_roles(step: Step) -> list[str]:
+    """Argument names of a template/reduction/copy step's data inputs, in `data_inputs` order."""
+    n = len(data_inputs(step))
+    return [f"x{k}" for k in range(n)] if step.op == "concat" else DATA_ROLES.get(step.op, ["x"])[:n]
+
+
 def data_inputs(step: Step) -> list[str]:
     if step.kind is StepKind.ELEMENTWISE:
         return list(step.inputs)
