@@ -17,6 +17,8 @@ input) and returns one array or a tuple/list of outputs (None for an output not 
 from __future__ import annotations
 
 import enum
+import os
+import re
 from types import SimpleNamespace
 from typing import Any, Callable, ClassVar
 
@@ -124,11 +126,14 @@ def register(op_type: str, since: int = 1, domain: str = "") -> Callable[[type[O
 
 def lookup(domain: str, op_type: str, opset: int) -> type[OpDef] | None:
     """The newest registered version of the op not newer than `opset`."""
-    _ensure_loaded()
     domain = "" if domain == "ai.onnx" else domain
-    versions = _REGISTRY.get((domain, op_type), [])
+    if not _loaded and op_type not in _imported_ops:
+        _load_op(op_type)
+        if (domain, op_type) not in _REGISTRY:  # not declared where the index says: import everything
+            _ensure_loaded()
+    versions = _REGISTRY.get((domain, op_type))
     found = None
-    for cls in versions:
+    for cls in versions or ():
         if cls.since <= opset:
             found = cls
     return found
@@ -139,22 +144,63 @@ def registered() -> dict[tuple[str, str], list[type[OpDef]]]:
     return _REGISTRY
 
 
-_loaded = False
+# Op modules are imported when their op is first looked up, not all at once: a session imports the
+# few dozen files its model needs instead of every op (and the scipy/etc. imports some of them make).
+# The index maps each op type to the files whose `@register("<op type>", ...)` lines name it; the
+# registration itself still happens by importing the file. An op the index misses falls back to
+# importing everything, so the index can only cost time, never change a lookup's answer.
+_REGISTER_LINE = re.compile(r'@register\(\s*"([^"]+)"')
+_index: dict[str, list[str]] | None = None
+_imported_ops: set[str] = set()  # op types whose modules (per the index) are imported
+_loaded = False                  # every op module is imported
+
+
+def _op_modules() -> list[tuple[str, str]]:
+    """(module name, file path) of every op module: `<domain package>.<op file>` (files starting
+    with '_' are helpers)."""
+    from onnxjit.compiler import ops
+
+    out = []
+    for base in ops.__path__:
+        for pkg in sorted(os.listdir(base)):
+            folder = os.path.join(base, pkg)
+            if pkg.startswith("_") or not os.path.isfile(os.path.join(folder, "__init__.py")):
+                continue
+            out += [(f"{ops.__name__}.{pkg}.{f[:-3]}", os.path.join(folder, f)) for f in sorted(os.listdir(folder))
+                    if f.endswith(".py") and not f.startswith("_")]
+    return out
+
+
+def _op_index() -> dict[str, list[str]]:
+    """op type -> the op modules that register it (read from their source: a few ms for all)."""
+    global _index
+    if _index is None:
+        index: dict[str, list[str]] = {}
+        for module, path in _op_modules():
+            with open(path, encoding="utf-8") as f:
+                for op_type in sorted(set(_REGISTER_LINE.findall(f.read()))):
+                    index.setdefault(op_type, []).append(module)
+        _index = index
+    return _index
+
+
+def _load_op(op_type: str) -> None:
+    import importlib
+
+    for module in _op_index().get(op_type, ()):
+        importlib.import_module(module)
+    _imported_ops.add(op_type)
 
 
 def _ensure_loaded() -> None:
-    """Import every domain package once; each imports its op modules, which register themselves."""
+    """Import every op module once; each registers its ops."""
     global _loaded
     if not _loaded:
-        _loaded = True
         import importlib
-        import pkgutil
 
-        from onnxjit.compiler import ops
-
-        for info in pkgutil.iter_modules(ops.__path__):
-            if info.ispkg:
-                importlib.import_module(f"{ops.__name__}.{info.name}")
+        for module, _ in _op_modules():
+            importlib.import_module(module)
+        _loaded = True
 
 
 def as_np(x: Any) -> np.ndarray:

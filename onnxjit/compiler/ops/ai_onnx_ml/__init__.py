@@ -1,7 +1,2 @@
-"""Importing this package imports every op module in it; each registers itself with `@register`."""
-import importlib
-import pkgutil
-
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if not _info.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_info.name}")
+"""Op modules of this domain, one file per op. Not imported here: the registry imports a file when
+its op is first looked up (`registry.lookup`), or all of them (`registry.registered`)."""
