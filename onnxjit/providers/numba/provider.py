@@ -103,8 +103,14 @@ class NumbaExecutable:
         return written
 
     def compile(self, progress: Any = None) -> float:
-        """Compile (or load from the cache) every kernel and driver for its one signature, now rather
-        than on the first run. `progress(done, total, name)` is called after each function."""
+        """Compile (or load from the cache) every driver for its one signature, now rather than on the
+        first run. `progress(done, total, name)` is called after each function.
+
+        A new plan compiles its kernels one by one first (progress per kernel; a kernel shared with
+        another plan comes from the cache), then the drivers. A plan whose source was already in the
+        cache loads only its drivers: a driver's cached code holds the code of every kernel it calls,
+        so loading the kernels as well would cost time for functions nothing calls from Python (were a
+        driver's entry unusable, Numba compiles it and its kernels together)."""
         import time
 
         import numba
@@ -112,7 +118,8 @@ class NumbaExecutable:
         def signature(dtypes: tuple[str, ...]):
             return numba.types.void(*[numba.types.Array(numba.from_dtype(np.dtype(d)), 1, "C") for d in dtypes])
 
-        jobs = [(name, sig) for name, sigs in self.module_info.kernel_signatures.items() for sig in sigs]
+        jobs = [(name, sig) for name, sigs in self.module_info.kernel_signatures.items() for sig in sigs] \
+            if self.written else []
         jobs += [(name, sig) for parts, sig in zip(self.module_info.drivers, self.module_info.driver_signatures)
                  for name in parts]
         jobs += [(name, sig) for steps, sig in zip(self.module_info.step_drivers, self.module_info.driver_signatures)
