@@ -16,7 +16,7 @@ import hashlib
 import numpy as np
 
 from onnxjit.compiler.codegen.exprs import NUMBA_JIT, NUMBA_PRELUDE, literal, print_exprs
-from onnxjit.compiler.codegen.numba_templates import IM2COL, SKELETONS
+from onnxjit.compiler.codegen.numba_templates import GEMM, IM2COL, SKELETONS, SKELETONS_AFTER
 from onnxjit.compiler.fusion.binding import CONV_TILE
 from onnxjit.compiler.fusion.layout import Layout, data_inputs, data_roles
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
@@ -49,49 +49,107 @@ def patterns(step: Step, plan: KernelPlan, operands: list[str], domain: tuple) -
     return out
 
 
-def loop_nest(rank: int, pats: list[str], names: list[str], body: list[str], pbase: int, indent: str) -> list[str]:
-    """A loop nest over the domain (dims at p[pbase:pbase+rank]); operand k is read as `v{k}`."""
+def invariant_level(shape: tuple | None, rank: int) -> int:
+    """The loop depth from which a broadcast operand's load no longer changes: its static shape is 1
+    (or absent) on every dim from there in, so it is read before that loop, not in the inner one."""
+    if shape is None:
+        return rank
+    padded = (1,) * (rank - len(shape)) + tuple(shape)
+    level = rank
+    while level > 0 and padded[level - 1] == 1:
+        level -= 1
+    return level
+
+
+def loop_nest(rank: int, pats: list[str], names: list[str], body: list[str], pbase: int, indent: str,
+              levels: list[int] | None = None, box: list[tuple[str, str]] | None = None,
+              rows: tuple[str, str] | None = None) -> list[str]:
+    """A loop nest over the domain (dims at p[pbase:pbase+rank]); operand k is read as `v{k}`.
+    levels[k]: the depth at which a broadcast operand's load is hoisted (see `invariant_level`).
+    box: (lo, hi) bounds of the leading dims, when the nest covers only that part of the domain.
+    rows: (lo, hi) of the rows (all dims but the last, flattened) the nest covers instead."""
     lines = []
+    levels = levels or [rank] * len(pats)
     bcast = [k for k, pt in enumerate(pats) if pt == "bcast"]
     for r in range(rank):
         lines.append(f"{indent}d{r} = p[{pbase + r}]")
     for j, k in enumerate(bcast):
         for r in range(rank):
             lines.append(f"{indent}s{k}_{r} = p[{pbase + rank + j * rank + r}]")
-    loads = []
-    for k, pt in enumerate(pats):
-        if pt == "same":
-            loads.append(f"v{k} = {names[k]}[i]")
-        else:
-            off = " + ".join(f"i{r} * s{k}_{r}" for r in range(rank)) or "0"
-            loads.append(f"v{k} = {names[k]}[{off}]")
-    if not bcast:
+
+    def load(k: int, depth: int) -> str:
+        if pats[k] == "same":
+            return f"v{k} = {names[k]}[i]"
+        off = " + ".join(f"i{r} * s{k}_{r}" for r in range(min(depth, rank))) or "0"
+        return f"v{k} = {names[k]}[{off}]"
+
+    if rows is not None:
+        return lines + _row_nest(rank, pats, names, body, indent, levels, rows, load)
+    if not bcast and not box:
         total = " * ".join(f"d{r}" for r in range(rank)) or "1"
         lines.append(f"{indent}for i in range({total}):")
         inner = indent + "    "
-        lines += [inner + s for s in loads + body]
+        lines += [inner + load(k, rank) for k in range(len(pats))] + [inner + s for s in body]
         return lines
-    lines.append(f"{indent}i = 0")
+    box = box or []
+    if not box:
+        lines.append(f"{indent}i = 0")
     ind = indent
     for r in range(rank):
-        lines.append(f"{ind}for i{r} in range(d{r}):")
+        lines += [ind + load(k, r) for k in bcast if levels[k] == r]
+        if box and r == len(box):  # the linear index where the box's inner dims start
+            lin = "i0"
+            for q in range(1, len(box)):
+                lin = f"({lin} * d{q} + i{q})"
+            lines.append(f"{ind}i = " + " * ".join([lin] + [f"d{q}" for q in range(len(box), rank)]))
+        lo, hi = box[r] if r < len(box) else ("0", f"d{r}")
+        lines.append(f"{ind}for i{r} in range({lo}, {hi}):" if lo != "0" else f"{ind}for i{r} in range({hi}):")
         ind += "    "
-    lines += [ind + s for s in loads + body]
-    lines.append(f"{ind}i += 1")
+    if box and len(box) == rank:
+        lin = "i0"
+        for q in range(1, rank):
+            lin = f"({lin} * d{q} + i{q})"
+        lines.append(f"{ind}i = {lin}")
+    lines += [ind + load(k, rank) for k in range(len(pats)) if pats[k] == "same" or levels[k] == rank]
+    lines += [ind + s for s in body]
+    if not (box and len(box) == rank):
+        lines.append(f"{ind}i += 1")
     return lines
 
 
+def _row_nest(rank: int, pats: list[str], names: list[str], body: list[str], indent: str, levels: list[int],
+              rows: tuple[str, str], load) -> list[str]:
+    """Rows lo..hi of the domain: each row index is unravelled once, then its last dim is swept."""
+    last = max(rank - 1, 0)
+    lines = [f"{indent}for rr in range({rows[0]}, {rows[1]}):"]
+    ind = indent + "    "
+    if rank > 1:
+        lines.append(f"{ind}rem = rr")
+        for r in range(rank - 2, -1, -1):
+            lines += [f"{ind}i{r} = rem % d{r}", f"{ind}rem //= d{r}"]
+    lines += [ind + load(k, levels[k]) for k, pt in enumerate(pats) if pt == "bcast" and levels[k] < rank]
+    lines.append(f"{ind}i = rr * d{last}" if rank else f"{ind}i = rr")
+    lines.append(f"{ind}for i{last} in range(d{last}):" if rank else f"{ind}for i0 in range(1):")
+    inner = ind + "    "
+    lines += [inner + load(k, rank) for k, pt in enumerate(pats) if pt == "same" or levels[k] == rank]
+    return lines + [inner + s for s in body] + [inner + "i += 1"]
+
+
 def epilogue_lines(step: Step, plan: KernelPlan, out_names: dict[str, str], acc: str | None, inputs: list[str],
-                   input_names: list[str], pbase: int, indent: str) -> list[str]:
-    """Loop over the domain evaluating the step's expressions and storing the written outputs."""
+                   input_names: list[str], pbase: int, indent: str, box: list[tuple[str, str]] | None = None,
+                   rows: tuple[str, str] | None = None) -> list[str]:
+    """Loop over the domain (or the `box` of it) evaluating the step's expressions and storing the
+    written outputs."""
     domain = step.params["domain"]
     rank = len(domain)
     names = (["y"] if acc else []) + input_names
     pats = (["same"] if acc else []) + patterns(step, plan, inputs, domain)
+    levels = ([rank] if acc else []) + [invariant_level(plan.types[v].shape if v in plan.types else None, rank)
+                                        for v in inputs]
     roots = [step.exprs[o] for o in out_names]
     tmp, results = print_exprs(roots, lambda k: f"v{k}")
     body = tmp + [f"{out_names[o]}[i] = {r}" for o, r in zip(out_names, results)]
-    return loop_nest(rank, pats, names, body, pbase, indent)
+    return loop_nest(rank, pats, names, body, pbase, indent, levels, box, rows)
 
 
 def epilogue_param_count(step: Step, plan: KernelPlan) -> int:
@@ -136,6 +194,8 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
     consts = _skeleton_constants(step, plan)
     for k, v in consts.items():
         skeleton = skeleton.replace(k, v)
+    if op in PARALLEL_JOBS:
+        return _render_jobs(step, plan, lines, skeleton, written, args)
     lines.append(skeleton.rstrip("\n"))
     if step.exprs:
         outs = {o: f"o{j}" for j, o in enumerate(written)}
@@ -143,6 +203,59 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
             lines += epilogue_lines(step, plan, outs, step.main_output, step.epilogue_inputs, e_ins, 0, "    ")
     src = NUMBA_JIT + "\ndef KERNEL(" + ", ".join(args) + "):\n" + "\n".join(lines) + "\n"
     return src, args
+
+
+# Skeletons that run as jobs over threads: `_jobs(t, T, ...)` does thread t's share. Conv runs its
+# epilogue in each job, over the job's box of the output (leading dims' bounds); the products run
+# theirs after every job is done (a second parallel loop, `_after`), over rows of the output.
+PARALLEL_JOBS: dict[str, list[tuple[str, str]] | None] = {
+    "conv": [("n", "n + 1"), ("m0", "m1"), ("oh0", "oh1")], "matmul": None, "gemm": None,
+    "maxpool": None, "avgpool": None}
+
+# T is the size of Numba's pool, fixed in the source: reading it at run time (nb.get_num_threads)
+# would make every caller uncacheable. With fewer threads set, prange runs several workers per thread.
+PARALLEL_KERNEL = '''
+@nb.njit(parallel=True, cache=True, error_model="numpy")
+def KERNEL(ARGS):
+    T = WORKERS
+    for t in nb.prange(T):
+        _jobs(t, T, ARGS)
+'''
+PARALLEL_AFTER = '''
+    for t in nb.prange(T):
+        _after(t, T, ARGS)
+'''
+
+
+def _render_jobs(step: Step, plan: KernelPlan, lines: list[str], skeleton: str, written: list[str],
+                 args: list[str]) -> tuple[str, list[str]]:
+    from numba import config  # noqa: PLC0415
+
+    box = PARALLEL_JOBS[step.op]
+    outs = {o: f"o{j}" for j, o in enumerate(written)} if step.exprs else {}
+    e_ins = [f"e{k}" for k in range(len(step.epilogue_inputs))]
+    epi = "\n".join(epilogue_lines(step, plan, outs, step.main_output, step.epilogue_inputs, e_ins, 0,
+                                   "        ", box)) if outs and box else ""
+    head = "\n".join(lines) + "\n"
+    jobs = NUMBA_JIT + "\ndef _jobs(t, T, " + ", ".join(args) + "):\n" + head + \
+        skeleton.replace("EPILOGUE_BOX", epi).rstrip("\n") + "\n"
+    kernel = PARALLEL_KERNEL
+    after = SKELETONS_AFTER.get(step.op, "")
+    if step.op == "gemm" and step.params["alpha"] == 1.0 and not step.params["has_c"]:
+        after = ""
+    for k, v in _skeleton_constants(step, plan).items():
+        after = after.replace(k, v)
+    if (outs and box is None) or after:
+        rank = len(step.params.get("domain", (0, 0)))
+        rows = " * ".join(f"p[{r}]" for r in range(rank - 1)) or "1"
+        body = [f"    er0 = t * ({rows}) // T", f"    er1 = (t + 1) * ({rows}) // T", after.rstrip("\n")]
+        if outs:
+            body += epilogue_lines(step, plan, outs, step.main_output, step.epilogue_inputs, e_ins, 0, "    ",
+                                   rows=("er0", "er1"))
+        jobs += "\n" + NUMBA_JIT + "\ndef _after(t, T, " + ", ".join(args) + "):\n" + head + "\n".join(body) + "\n"
+        kernel = kernel.rstrip("\n") + PARALLEL_AFTER
+    kernel = kernel.replace("ARGS", ", ".join(args)).replace("WORKERS", str(config.NUMBA_NUM_THREADS))
+    return jobs + kernel, args
 
 
 def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
@@ -157,9 +270,11 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
     if op == "gemm":
         # the transposes are chosen here, not by a run-time conditional: Numba would unify both
         # branches to an 'A'-layout array and np.dot would then leave the BLAS fast path
-        a_view = "a[:M * K].reshape((K, M)).T" if p["transA"] else "a[:M * K].reshape((M, K))"
-        b_view = "b[:K * N].reshape((N, K)).T" if p["transB"] else "b[:K * N].reshape((K, N))"
-        return {"A_VIEW": a_view, "B_VIEW": b_view, "HAS_C": str(bool(p["has_c"])),
+        # a job's rows r0.. of op(A) and columns c0.. of op(B), in place in the stored matrices
+        a_at, lda = ("a[r0:]", "M") if p["transA"] else ("a[r0 * K:]", "K")
+        b_at, ldb = ("b[c0 * K:]", "K") if p["transB"] else ("b[c0:]", "N")
+        return {"A_AT": a_at, "LDA": lda, "TRANS_A": str(bool(p["transA"])), "B_AT": b_at, "LDB": ldb,
+                "TRANS_B": str(bool(p["transB"])), "HAS_C": str(bool(p["has_c"])),
                 "ALPHA": literal(p["alpha"], dt), "BETA": literal(p["beta"], dt)}
     if op == "layernorm":
         return {"EPSILON": repr(p["epsilon"]), "HAS_BIAS": str(bool(p["has_bias"]))}
@@ -212,8 +327,8 @@ MAX_KERNELS_PER_DRIVER = 24
 
 def kernel_module_source(kind: str, src: str) -> str:
     """A kernel's own module: the helpers its expressions call, then the kernel."""
-    im2col = IM2COL if "_im2col(" in src else ""
-    return f"{KERNEL_HEADER}{NUMBA_PRELUDE}{im2col}\n\n# {kind} kernel\n{src}"
+    helpers = (GEMM if "_gemm(" in src else "") + (IM2COL if "_im2col(" in src else "")
+    return f"{KERNEL_HEADER}{NUMBA_PRELUDE}{helpers}\n\n# {kind} kernel\n{src}"
 
 
 class NumbaModule:

@@ -1,48 +1,160 @@
 """Hand-written Numba skeletons for heavy ops. Each reads its launch parameters from `q` (see
 `fusion/templates.py:bind_step` for the order) and leaves its result in the buffer named `y`."""
+import re
+
 
 IM2COL = '''
 @nb.njit(cache=True, error_model="numpy")
 def _im2col(xs, col, CG, H, W, KH, KW, OH0, OH1, OW, SH, SW, PT, PL, DH, DW):
-    """Columns for output rows OH0..OH1: col is (CG*KH*KW, (OH1-OH0)*OW)."""
+    """Columns for output rows OH0..OH1: col is (CG*KH*KW, (OH1-OH0)*OW). Per kernel column kw the
+    output columns whose input is inside the image form one range lo..hi; outside it is padding."""
     P = (OH1 - OH0) * OW
     for c in range(CG):
         for kh in range(KH):
             for kw in range(KW):
                 row = ((c * KH + kh) * KW + kw) * P
+                off = kw * DW - PL
+                lo = min(OW, 0 if off >= 0 else (-off + SW - 1) // SW)
+                hi = max(lo, min(OW, (W - off + SW - 1) // SW))
                 for oh in range(OH0, OH1):
                     ih = oh * SH - PT + kh * DH
                     base = row + (oh - OH0) * OW
                     if ih < 0 or ih >= H:
-                        for ow in range(OW):
-                            col[base + ow] = 0
+                        col[base:base + OW] = 0
+                        continue
+                    xrow = (c * H + ih) * W + off
+                    col[base:base + lo] = 0
+                    col[base + hi:base + OW] = 0
+                    if SW == 1:
+                        col[base + lo:base + hi] = xs[xrow + lo:xrow + hi]
                     else:
-                        xrow = (c * H + ih) * W
-                        for ow in range(OW):
-                            iw = ow * SW - PL + kw * DW
-                            col[base + ow] = xs[xrow + iw] if (iw >= 0 and iw < W) else 0
+                        for ow in range(lo, hi):
+                            col[base + ow] = xs[xrow + ow * SW]
+'''
+
+# Row-major products through BLAS in place: leading dimensions make sub-matrices of the flat buffers
+# operands, so a job multiplies its share without copying it out first. numba_xxgemm is Numba's own
+# (column-major) BLAS entry; named as an external symbol it keeps callers cacheable.
+GEMM = '''
+from numba import types as _nbt
+
+_xxgemm = _nbt.ExternalFunction("numba_xxgemm", _nbt.intc(
+    _nbt.char, _nbt.char, _nbt.char, _nbt.intp, _nbt.intp, _nbt.intp, _nbt.voidptr, _nbt.voidptr, _nbt.intp,
+    _nbt.voidptr, _nbt.intp, _nbt.voidptr, _nbt.voidptr, _nbt.intp))
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _split(M, N, T):
+    """(row blocks, column blocks) for T threads on an (M, N) product: rows when there are enough of
+    them, else columns (a small-batch linear layer), so that each thread reads its own share of B."""
+    if T <= 1:
+        return 1, 1
+    if M >= 16 * T:
+        return T, 1
+    return 1, max(1, min(T, N // 64))
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _gemm(M, N, K, a, lda, ta, b, ldb, tb, c, ldc, beta):
+    """c[:M, :N] (rows ldc apart) = op(a) @ op(b) + beta * c, row-major, each array starting at its
+    first element; ta: a is stored (K, M) with rows lda apart, tb: b is stored (N, K)."""
+    if M <= 0 or N <= 0:
+        return
+    ab = np.empty(2, c.dtype)
+    ab[0] = 1
+    ab[1] = beta
+    # C^T = op(b)^T op(a)^T in BLAS's column-major terms
+    _xxgemm(115 if c.itemsize == 4 else 100, 84 if tb else 78, 84 if ta else 78, N, M, K, ab[0:].ctypes,
+            b.ctypes, max(1, ldb), a.ctypes, max(1, lda), ab[1:].ctypes, c.ctypes, max(1, ldc))
 '''
 
 SKELETONS: dict[str, str] = {}
 
-SKELETONS["conv"] = '''
+# Conv runs as jobs spread over the threads of a parallel kernel (see `numba_gen.render_kernel`): a
+# job is an image/group's band of RB output rows (and a share of its output channels when there are
+# fewer bands than threads), or one channel plane of a depthwise conv. A band is gathered into the
+# thread's own scratch (im2col; a 1x1 conv reads its input in place) and multiplied by BLAS straight
+# into the output; the bias and the fused epilogue then run over the job's box while it is in cache.
+CONV_SETUP = '''
     N = q[0]; C = q[1]; H = q[2]; W = q[3]; M = q[4]; KH = q[5]; KW = q[6]; OH = q[7]; OW = q[8]
     SH = q[9]; SW = q[10]; PT = q[11]; PL = q[12]; DH = q[13]; DW = q[14]; G = q[15]
     CG = C // G; MG = M // G; K = CG * KH * KW; P = OH * OW; HW = H * W
+    depthwise = CG == 1 and MG == 1 and G > 1
+    # RB1: the band rows a thread's scratch holds (binding.py sizes it); RB: fewer rows when RB1
+    # would leave a thread idle
+    RB1 = max(1, min(OH, CONV_TILE // (K * OW)))
+    SS = 0 if depthwise else K * RB1 * OW
+    if SS > 0:
+        T = max(1, min(T, scratch.size // SS))
+    RB = max(1, min(RB1, (OH * N * G + T - 1) // T // max(1, N * G)))
+    NBAND = (OH + RB - 1) // RB
+    MCH = 1 if depthwise else max(1, min(MG, T // (N * G * NBAND)))
+    MC = (MG + MCH - 1) // MCH
+    NJ = N * G if depthwise else N * G * NBAND * MCH
+    if t >= T:
+        return
+'''
+
+SKELETONS["conv"] = CONV_SETUP + '''
     direct = KH == 1 and KW == 1 and SH == 1 and SW == 1 and PT == 0 and PL == 0
-    if CG == 1 and MG == 1 and G > 1:
-        # depthwise: a direct loop beats G tiny matrix products. Like pooling, each output row is
-        # swept once per valid (kh, kw) over the output columns whose input is inside the image.
-        for n in range(N):
-            for g in range(G):
-                xo = (n * C + g) * HW
-                yo = (n * M + g) * P
-                wo = g * KH * KW
+    # per kernel column: the output columns whose input column is inside the image (depthwise)
+    kwlo = np.empty(KW, np.int64)
+    kwhi = np.empty(KW, np.int64)
+    for kw in range(KW):
+        off = kw * DW - PL
+        kwlo[kw] = min(OW, 0 if off >= 0 else (-off + SW - 1) // SW)
+        kwhi[kw] = max(kwlo[kw], min(OW, (W - off + SW - 1) // SW))
+    xp = np.empty(0, x.dtype)  # a depthwise job's padded input plane and wide output
+    yw = np.empty(0, x.dtype)
+    for job in range(t, NJ, T):
+        if depthwise:
+            n = job // G
+            g = job % G
+            m0 = g
+            m1 = g + 1
+            oh0 = 0
+            oh1 = OH
+            # like pooling, each output row is swept once per valid (kh, kw) over the output
+            # columns whose input is inside the image
+            xo = (n * C + g) * HW
+            yo = (n * M + g) * P
+            wo = g * KH * KW
+            bg = 0.0
+            if HAS_BIAS:
+                bg = b[g]
+            if SH == 1 and SW == 1:
+                # a stride-1 plane is one long sweep per (kh, kw): the input zero-padded to Hp x Wp,
+                # the output computed Wp wide (columns past OW are discarded), so row ends need no care
+                Wp = OW + (KW - 1) * DW
+                Hp = OH + (KH - 1) * DH
+                if xp.size < Hp * Wp:
+                    xp = np.empty(Hp * Wp, x.dtype)
+                    yw = np.empty(Hp * Wp, x.dtype)
+                xp[:Hp * Wp] = 0
+                c0 = min(PL, Wp)
+                c1 = min(Wp, PL + W)
+                for r in range(Hp):
+                    ih = r - PT
+                    if ih >= 0 and ih < H and c1 > c0:
+                        xp[r * Wp + c0:r * Wp + c1] = x[xo + ih * W:xo + ih * W + c1 - c0]
+                L = (OH - 1) * Wp + OW
+                ywl = yw[:L]
+                ywl[:] = bg
+                for kh in range(KH):
+                    for kw in range(KW):
+                        wv = w[wo + kh * KW + kw]
+                        sh = kh * DH * Wp + kw * DW
+                        xs = xp[sh:sh + L]
+                        for i in range(L):
+                            ywl[i] += wv * xs[i]
+                for oh in range(OH):
+                    y[yo + oh * OW:yo + (oh + 1) * OW] = yw[oh * Wp:oh * Wp + OW]
+            else:
                 for oh in range(OH):
                     yr = yo + oh * OW
                     h0 = oh * SH - PT
                     for ow in range(OW):
-                        y[yr + ow] = 0
+                        y[yr + ow] = bg
                     for kh in range(KH):
                         ih = h0 + kh * DH
                         if ih < 0 or ih >= H:
@@ -51,54 +163,68 @@ SKELETONS["conv"] = '''
                         for kw in range(KW):
                             wv = w[wo + kh * KW + kw]
                             off = kw * DW - PL
-                            lo = 0 if off >= 0 else (-off + SW - 1) // SW
-                            hi = min(OW, (W - off + SW - 1) // SW)
-                            if hi <= lo:
-                                continue
+                            lo = kwlo[kw]
+                            hi = kwhi[kw]
                             ys = y[yr + lo:yr + hi]
                             if SW == 1:  # contiguous: the loop vectorises
                                 xs = x[row + lo + off:row + hi + off]
                                 for i in range(hi - lo):
                                     ys[i] += wv * xs[i]
+                            elif SW == 2:
+                                xs = x[row + 2 * lo + off:row + 2 * hi + off]
+                                for i in range(hi - lo):
+                                    ys[i] += wv * xs[2 * i]
                             else:
                                 xs = x[row + lo * SW + off:row + (hi - 1) * SW + off + 1:SW]
                                 for i in range(hi - lo):
                                     ys[i] += wv * xs[i]
-    else:
-        for n in range(N):
-            for g in range(G):
-                xs = x[(n * C + g * CG) * HW:(n * C + (g + 1) * CG) * HW]
-                ws = w[g * MG * K:(g + 1) * MG * K].reshape((MG, K))
-                if direct:
-                    ys = y[(n * M + g * MG) * P:(n * M + (g + 1) * MG) * P].reshape((MG, P))
-                    np.dot(ws, xs.reshape((CG, HW)), ys)
-                    continue
-                # im2col a band of RB output rows at a time, so the columns stay in cache for
-                # the product; the band's result is copied into place row by row
-                RB = max(1, min(OH, CONV_TILE // (K * OW)))
-                for oh0 in range(0, OH, RB):
-                    oh1 = min(OH, oh0 + RB)
-                    B = (oh1 - oh0) * OW
-                    _im2col(xs, scratch, CG, H, W, KH, KW, oh0, oh1, OW, SH, SW, PT, PL, DH, DW)
-                    band = scratch[K * B:(K + MG) * B].reshape((MG, B))
-                    np.dot(ws, scratch[:K * B].reshape((K, B)), band)
-                    for m in range(MG):
-                        o = (n * M + g * MG + m) * P + oh0 * OW
-                        y[o:o + B] = band[m]
-    if HAS_BIAS:
-        for n in range(N):
-            for m in range(M):
-                bm = b[m]
-                o = (n * M + m) * P
-                for i in range(P):
-                    y[o + i] += bm
+        else:
+            mc = job % MCH
+            rest = job // MCH
+            bi = rest % NBAND
+            rest //= NBAND
+            g = rest % G
+            n = rest // G
+            oh0 = bi * RB
+            oh1 = min(OH, oh0 + RB)
+            B = (oh1 - oh0) * OW
+            lm0 = mc * MC
+            lm1 = min(MG, lm0 + MC)
+            if lm1 <= lm0:
+                continue
+            m0 = g * MG + lm0
+            m1 = g * MG + lm1
+            xo = (n * C + g * CG) * HW
+            yo = (n * M + m0) * P + oh0 * OW
+            if direct:  # the band's input rows are the product's columns, read in place
+                _gemm(m1 - m0, B, K, w[m0 * K:], K, False, x[xo + oh0 * OW:], HW, False, y[yo:], P, 0.0)
+            else:
+                sc = scratch[t * SS:(t + 1) * SS]
+                _im2col(x[xo:xo + CG * HW], sc, CG, H, W, KH, KW, oh0, oh1, OW, SH, SW, PT, PL, DH, DW)
+                _gemm(m1 - m0, B, K, w[m0 * K:], K, False, sc, B, False, y[yo:], P, 0.0)
+            if HAS_BIAS:
+                for m in range(m0, m1):
+                    bm = b[m]
+                    o = (n * M + m) * P + oh0 * OW
+                    for i in range(B):
+                        y[o + i] += bm
+EPILOGUE_BOX
 '''
 
 # Pooling works a whole output row at a time: for each valid kernel row kh and column kw, the output
 # columns whose input column is inside the image form one range (lo..hi), so the innermost loop is a
-# branch-free strided sweep that LLVM vectorises. Accumulation is in the tensor's dtype (POOL_T).
+# branch-free sweep that LLVM vectorises (stride 1). Accumulation is in the tensor's dtype (POOL_T).
+# Thread t of T pools channels c0..c1.
 POOL_ROWS = '''
-    for c in range(NC):
+    c0 = t * NC // T
+    c1 = (t + 1) * NC // T
+    kwlo = np.empty(KW, np.int64)
+    kwhi = np.empty(KW, np.int64)
+    for kw in range(KW):
+        off = kw * DW - PL
+        kwlo[kw] = min(OW, 0 if off >= 0 else (-off + SW - 1) // SW)
+        kwhi[kw] = max(kwlo[kw], min(OW, (W - off + SW - 1) // SW))
+    for c in range(c0, c1):
         xo = c * H * W
         yo = c * OH * OW
         for oh in range(OH):
@@ -111,27 +237,35 @@ POOL_ROWS = '''
             for kh in range(kh0, kh1):
                 row = xo + (h0 + kh * DH) * W
                 for kw in range(KW):
-                    off = kw * DW - PL
-                    lo = 0 if off >= 0 else (-off + SW - 1) // SW
-                    hi = min(OW, (W - off + SW - 1) // SW)
-                    if hi <= lo:
-                        continue
+                    lo = kwlo[kw]
+                    hi = kwhi[kw]
                     ys = y[yr + lo:yr + hi]
+                    off = row + kw * DW - PL
                     if SW == 1:  # contiguous: the loop vectorises
-                        xs = x[row + lo + off:row + hi + off]
+                        xs = x[off + lo:off + hi]
                         for i in range(hi - lo):
-                            POOL_UPDATE
+                            POOL_UPDATE(ys[i], xs[i])
+                    elif SW == 2:  # a constant stride vectorises too (interleaved loads)
+                        xs = x[off + 2 * lo:off + 2 * hi]
+                        for i in range(hi - lo):
+                            POOL_UPDATE(ys[i], xs[2 * i])
                     else:
-                        xs = x[row + lo * SW + off:row + (hi - 1) * SW + off + 1:SW]
+                        xs = x[off + lo * SW:off + (hi - 1) * SW + 1:SW]
                         for i in range(hi - lo):
-                            POOL_UPDATE
+                            POOL_UPDATE(ys[i], xs[i])
 '''
+
+
+def _pool(update: str, rows: str) -> str:
+    """POOL_ROWS with POOL_UPDATE(acc, v) spelled out for each of its uses."""
+    return re.sub(r"POOL_UPDATE\((.+?), (xs\[.+?\])\)", lambda m: update.format(acc=m.group(1), v=m.group(2)), rows)
+
 
 SKELETONS["maxpool"] = '''
     NC = q[0]; H = q[1]; W = q[2]; OH = q[3]; OW = q[4]; KH = q[5]; KW = q[6]
     SH = q[7]; SW = q[8]; PT = q[9]; PL = q[10]; DH = q[11]; DW = q[12]
-''' + POOL_ROWS.replace("POOL_INIT", "POOL_MIN").replace(
-    "POOL_UPDATE", "ys[i] = xs[i] if (xs[i] > ys[i] or xs[i] != xs[i]) else ys[i]")
+''' + _pool("v = {v}\n                            {acc} = v if ((v > {acc}) | (v != v)) else {acc}",
+            POOL_ROWS.replace("POOL_INIT", "POOL_MIN"))
 
 SKELETONS["avgpool"] = '''
     NC = q[0]; H = q[1]; W = q[2]; OH = q[3]; OW = q[4]; KH = q[5]; KW = q[6]
@@ -149,10 +283,14 @@ SKELETONS["avgpool"] = '''
             ih = oh * SH - PT + kh * DH
             if ih < H + PB if CIP else (ih >= 0 and ih < H):
                 ch[oh] += 1
-''' + POOL_ROWS.replace("POOL_INIT", "POOL_T(0)").replace("POOL_UPDATE", "ys[i] += xs[i]") + '''
-            for ow in range(OW):
-                cnt = ch[oh] * cw[ow]
-                y[yr + ow] = y[yr + ow] / POOL_T(cnt) if cnt > 0 else POOL_T(0)
+    cwf = cw.astype(POOL_T)
+''' + _pool("{acc} += {v}", POOL_ROWS.replace("POOL_INIT", "POOL_T(0)")) + '''
+            chv = POOL_T(ch[oh])
+            ys = y[yr:yr + OW]
+            for ow in range(OW):  # a select after the division: the loop vectorises
+                d = chv * cwf[ow]
+                v = ys[ow] / d
+                ys[ow] = v if d > 0 else POOL_T(0)
 '''
 
 SKELETONS["gap"] = '''
@@ -175,43 +313,62 @@ SKELETONS["gmp"] = '''
         y[c] = m
 '''
 
+# MatMul and Gemm: jobs of whole products (one per batch matrix when there are enough of them) or
+# of row or column blocks of one, computed through BLAS in place; the epilogue runs afterwards over
+# rows of the output shared among the threads (see `SKELETONS_AFTER`).
 SKELETONS["matmul"] = '''
     NB = q[0]; M = q[1]; K = q[2]; N = q[3]; RB = q[4]
     flat = True
     for r in range(RB):
         if q[5 + 2 * RB + r] != 0:
             flat = False
-    if flat:
-        # B has no batch: one (NB*M, K) x (K, N) product
-        np.dot(a[:NB * M * K].reshape((NB * M, K)), b[:K * N].reshape((K, N)), y[:NB * M * N].reshape((NB * M, N)))
-    else:
-        for t in range(NB):
-            rem = t
-            ia = 0
-            ib = 0
-            for r in range(RB - 1, -1, -1):
-                d = q[5 + r]
-                i = rem % d
-                rem //= d
-                ia += i * q[5 + RB + r]
-                ib += i * q[5 + 2 * RB + r]
-            np.dot(a[ia * M * K:(ia + 1) * M * K].reshape((M, K)), b[ib * K * N:(ib + 1) * K * N].reshape((K, N)),
-                   y[t * M * N:(t + 1) * M * N].reshape((M, N)))
+    MM = NB * M if flat else M  # B has no batch: one (NB*M, K) x (K, N) product
+    NBT = 1 if flat else NB
+    RC, CC = _split(MM, N, (T + NBT - 1) // NBT)
+    for job in range(t, NBT * RC * CC, T):
+        cc = job % CC
+        rc = (job // CC) % RC
+        bt = job // (CC * RC)
+        r0 = rc * MM // RC
+        r1 = (rc + 1) * MM // RC
+        c0 = cc * N // CC
+        c1 = (cc + 1) * N // CC
+        ia = 0
+        ib = 0
+        rem = bt
+        for r in range(RB - 1, -1, -1):
+            d = q[5 + r]
+            i = rem % d
+            rem //= d
+            ia += i * q[5 + RB + r]
+            ib += i * q[5 + 2 * RB + r]
+        _gemm(r1 - r0, c1 - c0, K, a[(ia * M + r0) * K:], K, False, b[ib * K * N + c0:], N, False,
+              y[(bt * M + r0) * N + c0:], N, 0.0)
 '''
 
 SKELETONS["gemm"] = '''
+    M = q[0]; K = q[1]; N = q[2]
+    RC, CC = _split(M, N, T)
+    for job in range(t, RC * CC, T):
+        r0 = (job // CC) * M // RC
+        r1 = (job // CC + 1) * M // RC
+        c0 = (job % CC) * N // CC
+        c1 = (job % CC + 1) * N // CC
+        _gemm(r1 - r0, c1 - c0, K, A_AT, LDA, TRANS_A, B_AT, LDB, TRANS_B, y[r0 * N + c0:], N, 0.0)
+'''
+
+# What runs after all jobs are done, on rows er0..er1 of the output (this thread's share).
+SKELETONS_AFTER: dict[str, str] = {}
+
+SKELETONS_AFTER["gemm"] = '''
     M = q[0]; K = q[1]; N = q[2]; CSM = q[3]; CSN = q[4]
-    A = A_VIEW
-    B = B_VIEW
-    Y = y[:M * N].reshape((M, N))
-    np.dot(A, B, Y)
     if ALPHA != 1.0 or HAS_C:
-        for i in range(M):
+        for i in range(er0, er1):
             for j in range(N):
-                v = Y[i, j] * ALPHA
+                v = y[i * N + j] * ALPHA
                 if HAS_C:
                     v += BETA * c[i * CSM + j * CSN]
-                Y[i, j] = v
+                y[i * N + j] = v
 '''
 
 SKELETONS["softmax"] = '''

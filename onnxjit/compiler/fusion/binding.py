@@ -137,7 +137,7 @@ def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[st
             # an im2col band of RB output rows plus the band's product
             k_len = (c // g) * kh * kw
             rb = max(1, min(oh, CONV_TILE // max(k_len * ow, 1)))
-            scratch[dt] = max(scratch.get(dt, 0), (k_len + m // g) * rb * ow)
+            scratch[dt] = max(scratch.get(dt, 0), k_len * rb * ow)
     # parameter table: kernel offsets, then (offset, size) of located values, then kernel params
     nk = len(layout.kernel_index)
     header = [0] * (nk + 1 + 2 * len(layout.located))

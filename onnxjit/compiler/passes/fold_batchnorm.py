@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from onnxjit.compiler.ir import Graph, Node
+from onnxjit.compiler.ir import Graph, Node, ValueInfo
 
 
 def _bn_affine(node: Node, consts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -63,6 +63,8 @@ def fold_batchnorm(graph: Graph, overridable: set[str]) -> int:
             an, bn = f"{node.name}__bn_scale", f"{node.name}__bn_shift"
             graph.initializers[an], graph.initializers[bn] = a.astype(dt).reshape(shape), b.astype(dt).reshape(shape)
             mid = f"{node.name}__bn_scaled"
+            if node.outputs[0] in graph.value_info:  # the scaled value has the output's type
+                graph.value_info[mid] = ValueInfo(mid, graph.value_info[node.outputs[0]].type)
             node.op_type, node.inputs, node.attrs = "Mul", [x, an], {}
             kept_add = Node("Add", [mid, bn], [node.outputs[0]], {}, "", f"{node.name}__bn_add")
             node.outputs = [mid]

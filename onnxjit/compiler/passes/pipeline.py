@@ -10,6 +10,7 @@ from onnxjit.compiler.passes.dead_code import remove_dead_nodes
 from onnxjit.compiler.passes.identity import remove_identities
 from onnxjit.compiler.passes.eliminate_dropout import eliminate_dropout
 from onnxjit.compiler.passes.fold_batchnorm import fold_batchnorm
+from onnxjit.compiler.passes.fold_conv_affine import fold_conv_affine
 from onnxjit.compiler.passes.inline_functions import inline_functions
 from onnxjit.compiler.passes.probe_ranks import probe_ranks
 from onnxjit.compiler.passes.validate import validate
@@ -36,6 +37,7 @@ def optimize(model: Model, level: int, overridable: set[str]) -> PassReport:
         report.counts["constants_folded"] = fold_constants(model.graph, model.opsets, overridable)
     if level >= 2:
         report.counts["batchnorms_folded"] = fold_batchnorm(model.graph, overridable)
+        report.counts["conv_affines_folded"] = fold_conv_affine(model.graph, overridable)
     if level >= 1:
         report.counts["dead_nodes_removed"] = remove_dead_nodes(model.graph)
     report.counts["ranks_probed"] = probe_ranks(model.graph, model.opsets)

@@ -184,7 +184,12 @@ class NumbaExecutable:
         if not b.arenas:
             work = [np.zeros(b.work.get(dt, 0), dtype=dt) for dt in self.layout.work_dtypes]
             bind = [b.bind_arrays.get(dt, np.zeros(0, dt)) for dt in self.layout.bind_dtypes]
-            scratch = [np.zeros(b.scratch.get("float32", 0), np.float32), np.zeros(b.scratch.get("float64", 0), np.float64)]
+            # parallel kernels give each thread its own share of the scratch
+            import numba  # noqa: PLC0415
+
+            per = numba.config.NUMBA_NUM_THREADS
+            scratch = [np.zeros(b.scratch.get("float32", 0) * per, np.float32),
+                       np.zeros(b.scratch.get("float64", 0) * per, np.float64)]
             b.arenas = [b.P] + self.const_arenas + work + bind + scratch
         return b.arenas
 

@@ -1,6 +1,8 @@
-"""Thread counts for compiled code: BLAS (OpenBLAS inside scipy, which Numba's np.dot calls) and
-Numba's own thread pool. SessionOptions.intra_op_num_threads maps to both, like onnxruntime's
-intra-op pool; 0 means onnxruntime's default, one thread per core.
+"""Thread counts for compiled code. SessionOptions.intra_op_num_threads sets the size of Numba's
+thread pool, like onnxruntime's intra-op pool; 0 means onnxruntime's default, one thread per core.
+Heavy kernels split their work into jobs over that pool themselves (prange), each job calling BLAS
+on its share, so BLAS (OpenBLAS inside scipy, which Numba's np.dot calls) runs single-threaded: two
+pools on the same cores would spin against each other.
 
 Both are process-wide settings of the libraries, so a run sets them only when they differ from what
 the previous run set (sessions with different counts in one process take turns)."""
@@ -46,8 +48,22 @@ _setter = None
 _setter_loaded = False
 
 
+def _resolve_blas() -> None:
+    """Make Numba look up its BLAS functions now, on this thread: the lookup imports scipy under the
+    GIL, which a worker thread of a parallel kernel could not take while the caller holds it."""
+    from numba import _helperlib  # noqa: PLC0415
+
+    fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char, ctypes.c_char, ctypes.c_char, *[ctypes.c_ssize_t] * 3,
+                          ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_ssize_t,
+                          ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t)(_helperlib.c_helpers["xxgemm"])
+    for kind, ctype in ((b"s", ctypes.c_float), (b"d", ctypes.c_double)):
+        one, zero, a, b, c = ctype(1), ctype(0), ctype(1), ctype(1), ctype(0)
+        fn(kind, b"N", b"N", 1, 1, 1, ctypes.addressof(one), ctypes.addressof(a), 1, ctypes.addressof(b), 1,
+           ctypes.addressof(zero), ctypes.addressof(c), 1)
+
+
 def use_threads(n: int) -> None:
-    """Make compiled code use `n` threads (BLAS and Numba's pool)."""
+    """Make compiled code use `n` threads (Numba's pool; BLAS stays at one per calling thread)."""
     global _setter, _setter_loaded
     n = n if n > 0 else default_threads()
     if _current[0] == n:
@@ -55,8 +71,9 @@ def use_threads(n: int) -> None:
     with _lock:
         if not _setter_loaded:
             _setter, _setter_loaded = _openblas_setter(), True
+            _resolve_blas()
         if _setter is not None:
-            _setter(n)
+            _setter(1)
         import numba  # noqa: PLC0415
 
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))

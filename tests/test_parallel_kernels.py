@@ -1,0 +1,116 @@
+"""Numba's parallel kernels (conv, pooling, MatMul, Gemm) split their work into jobs over threads in
+several ways: bands of output rows, shares of output channels, row or column blocks of a product,
+channel ranges. Each split must give the CPU provider's results, at 1 and at 2 threads, and fused
+epilogues must run on every job's part of the output."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import onnxjit
+from onnxjit.compiler.passes.fold_conv_affine import fold_conv_affine
+from onnxjit.compiler.ir import Graph, Node
+
+
+def _model(nodes, inputs, inits, out="y") -> bytes:
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+                              [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def _check(model: bytes, feeds: dict[str, np.ndarray], threads: int) -> None:
+    so = onnxjit.SessionOptions()
+    so.intra_op_num_threads = threads
+    jit = onnxjit.InferenceSession(model, so, providers=["NumbaExecutionProvider"])
+    ref = onnxjit.InferenceSession(model, providers=["CPUExecutionProvider"])
+    assert not jit._executable.plan.host_steps
+    got, want = jit.run(None, feeds)[0], ref.run(None, feeds)[0]
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+rng = np.random.default_rng(0)
+CONVS = [  # (N, C, H, M, K, stride, pad, group): bands, channel shares (tiny images), 1x1, depthwise s1/s2
+    (1, 8, 13, 16, 3, 1, 1, 1), (2, 6, 9, 5, 3, 2, 0, 1), (1, 16, 2, 64, 3, 1, 1, 1), (3, 8, 7, 12, 1, 1, 0, 1),
+    (1, 8, 10, 8, 3, 1, 1, 8), (2, 6, 11, 6, 5, 2, 2, 6), (1, 8, 9, 16, 3, 1, 2, 2), (1, 16, 1, 64, 1, 1, 0, 1),
+    (1, 16, 1, 33, 3, 1, 1, 1)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("n,c,h,m,k,s,p,g", CONVS)
+def test_conv_jobs_with_fused_epilogue(n, c, h, m, k, s, p, g, threads) -> None:
+    w = rng.standard_normal((m, c // g, k, k)).astype(np.float32)
+    b = rng.standard_normal(m).astype(np.float32)
+    res_shape = [n, m, (h + 2 * p - k) // s + 1, (h + 2 * p - k) // s + 1]
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], strides=[s, s], pads=[p] * 4, group=g),
+             helper.make_node("Add", ["c", "r"], ["a"]), helper.make_node("Relu", ["a"], ["y"])]
+    model = _model(nodes, [("x", [n, c, h, h]), ("r", res_shape)], {"w": w, "b": b})
+    _check(model, {"x": rng.standard_normal((n, c, h, h)).astype(np.float32),
+                   "r": rng.standard_normal(res_shape).astype(np.float32)}, threads)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("a_shape,b_shape", [((8, 40), (40, 300)), ((70, 24), (24, 5)), ((3, 7, 16), (16, 9)),
+                                             ((2, 3, 5, 8), (2, 1, 8, 6)), ((1, 9), (9, 200))])
+def test_matmul_jobs_with_channel_epilogue(a_shape, b_shape, threads) -> None:
+    n = b_shape[-1]
+    bias = rng.standard_normal(n).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["a", "b"], ["mm"]), helper.make_node("Add", ["mm", "bias"], ["s"]),
+             helper.make_node("Tanh", ["s"], ["y"])]
+    model = _model(nodes, [("a", list(a_shape)), ("b", list(b_shape))], {"bias": bias})
+    _check(model, {"a": rng.standard_normal(a_shape).astype(np.float32),
+                   "b": rng.standard_normal(b_shape).astype(np.float32)}, threads)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m,k,n,ta,tb,alpha,beta", [(8, 32, 260, 0, 1, 1.0, 1.0), (50, 16, 12, 1, 0, 0.5, 2.0),
+                                                    (40, 8, 200, 1, 1, 1.0, 0.0), (2, 3, 4, 0, 0, 2.0, 1.0)])
+def test_gemm_jobs(m, k, n, ta, tb, alpha, beta, threads) -> None:
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+    c = rng.standard_normal((1, n)).astype(np.float32)
+    nodes = [helper.make_node("Gemm", ["a", "b", "c"], ["g"], transA=ta, transB=tb, alpha=alpha, beta=beta),
+             helper.make_node("Relu", ["g"], ["y"])]
+    model = _model(nodes, [("a", list(a.shape))], {"b": b, "c": c})
+    _check(model, {"a": a}, threads)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("op,k,s,p", [("MaxPool", 3, 2, 1), ("MaxPool", 2, 1, 0), ("AveragePool", 3, 1, 1),
+                                      ("AveragePool", 3, 3, 0)])
+def test_pool_jobs(op, k, s, p, threads) -> None:
+    model = _model([helper.make_node(op, ["x"], ["y"], kernel_shape=[k, k], strides=[s, s], pads=[p] * 4)],
+                   [("x", [2, 5, 11, 11])], {})
+    x = rng.standard_normal((2, 5, 11, 11)).astype(np.float32)
+    x[0, 1, 3, 4] = np.nan  # max pooling propagates NaN
+    _check(model, {"x": x}, threads)
+
+
+def test_per_channel_mul_and_add_after_conv_fold_into_its_weights() -> None:
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    scale = rng.standard_normal((4, 1, 1)).astype(np.float32)
+    shift = rng.standard_normal((1, 4, 1, 1)).astype(np.float32)
+    graph = Graph("g", [Node("Conv", ["x", "w"], ["c"], {}, "", "conv"), Node("Mul", ["c", "scale"], ["m"], {}, "", "mul"),
+                        Node("Add", ["shift", "m"], ["y"], {}, "", "add")], [], [],
+                  initializers={"w": w, "scale": scale, "shift": shift})
+    assert fold_conv_affine(graph, set()) == 2
+    assert [n.op_type for n in graph.nodes] == ["Conv"] and graph.nodes[0].outputs == ["y"]
+    folded_w, folded_b = (graph.initializers[i] for i in graph.nodes[0].inputs[1:])
+    np.testing.assert_allclose(folded_w, w * scale.reshape(4, 1, 1, 1), rtol=1e-6)
+    np.testing.assert_allclose(folded_b, shift.reshape(4), rtol=1e-6)
+
+
+def test_conv_affine_fold_leaves_shared_or_non_channel_constants() -> None:
+    x = rng.standard_normal((1, 3, 6, 6)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    spatial = rng.standard_normal((1, 1, 4, 4)).astype(np.float32)  # varies over space: not foldable
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"]), helper.make_node("Mul", ["c", "sp"], ["m"]),
+             helper.make_node("Add", ["m", "c"], ["y"])]  # c has two readers: not foldable either
+    model = _model(nodes, [("x", [1, 3, 6, 6])], {"w": w, "sp": spatial})
+    sess = onnxjit.InferenceSession(model, providers=["NumbaExecutionProvider"])
+    assert "Mul" in [n.op_type for s in sess._executable.plan.steps for n in s.nodes]
+    _check(model, {"x": x}, 2)
+    assert onnx.load_from_string(model).graph.node[1].op_type == "Mul"
