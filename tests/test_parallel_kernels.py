@@ -67,7 +67,8 @@ def test_matmul_jobs_with_channel_epilogue(a_shape, b_shape, threads) -> None:
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("m,k,n,ta,tb,alpha,beta", [(8, 32, 260, 0, 1, 1.0, 1.0), (50, 16, 12, 1, 0, 0.5, 2.0),
-                                                    (40, 8, 200, 1, 1, 1.0, 0.0), (2, 3, 4, 0, 0, 2.0, 1.0)])
+                                                    (40, 8, 200, 1, 1, 1.0, 0.0), (2, 3, 4, 0, 0, 2.0, 1.0),
+                                                    (5, 16, 7, 0, 1, 1.0, 1.0)])
 def test_gemm_jobs(m, k, n, ta, tb, alpha, beta, threads) -> None:
     a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
     b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)

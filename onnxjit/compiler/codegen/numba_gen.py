@@ -274,7 +274,8 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
         a_at, lda = ("a[r0:]", "M") if p["transA"] else ("a[r0 * K:]", "K")
         b_at, ldb = ("b[c0 * K:]", "K") if p["transB"] else ("b[c0:]", "N")
         return {"A_AT": a_at, "LDA": lda, "TRANS_A": str(bool(p["transA"])), "B_AT": b_at, "LDB": ldb,
-                "TRANS_B": str(bool(p["transB"])), "HAS_C": str(bool(p["has_c"])),
+                "TRANS_B": str(bool(p["transB"])), "SMALL_NT": str(bool(p["transB"] and not p["transA"])),
+                "HAS_C": str(bool(p["has_c"])),
                 "ALPHA": literal(p["alpha"], dt), "BETA": literal(p["beta"], dt)}
     if op == "layernorm":
         return {"EPSILON": repr(p["epsilon"]), "HAS_BIAS": str(bool(p["has_bias"]))}

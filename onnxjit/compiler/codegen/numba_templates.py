@@ -54,6 +54,55 @@ def _split(M, N, T):
     return 1, max(1, min(T, N // 64))
 
 
+@nb.njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def _gemm_small_nt(M, N, K, a, b, c, ldc):
+    """c[:M, :N] (rows ldc apart) = a (M, K) @ b^T, b stored (N, K): a product with few rows (a
+    linear layer on a small batch). BLAS repacks all of b for every call; here each block of 2 rows
+    of a and 4 rows of b is 8 dot products whose loads are shared, vectorised along K."""
+    for n in range(0, N, 4):
+        if n + 4 > N:
+            for m in range(M):
+                for j in range(n, N):
+                    s = c.dtype.type(0)
+                    for k in range(K):
+                        s += a[m * K + k] * b[j * K + k]
+                    c[m * ldc + j] = s
+            break
+        b0 = b[n * K:(n + 1) * K]
+        b1 = b[(n + 1) * K:(n + 2) * K]
+        b2 = b[(n + 2) * K:(n + 3) * K]
+        b3 = b[(n + 3) * K:(n + 4) * K]
+        for m in range(0, M, 2):
+            a0 = a[m * K:(m + 1) * K]
+            a1 = a[(m + 1) * K:(m + 2) * K] if m + 1 < M else a0
+            s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = c.dtype.type(0)
+            for k in range(K):
+                u = a0[k]
+                v = a1[k]
+                x0 = b0[k]
+                x1 = b1[k]
+                x2 = b2[k]
+                x3 = b3[k]
+                s00 += u * x0
+                s01 += u * x1
+                s02 += u * x2
+                s03 += u * x3
+                s10 += v * x0
+                s11 += v * x1
+                s12 += v * x2
+                s13 += v * x3
+            o = m * ldc + n
+            c[o] = s00
+            c[o + 1] = s01
+            c[o + 2] = s02
+            c[o + 3] = s03
+            if m + 1 < M:
+                c[o + ldc] = s10
+                c[o + ldc + 1] = s11
+                c[o + ldc + 2] = s12
+                c[o + ldc + 3] = s13
+
+
 @nb.njit(cache=True, error_model="numpy")
 def _gemm(M, N, K, a, lda, ta, b, ldb, tb, c, ldc, beta):
     """c[:M, :N] (rows ldc apart) = op(a) @ op(b) + beta * c, row-major, each array starting at its
@@ -354,7 +403,10 @@ SKELETONS["gemm"] = '''
         r1 = (job // CC + 1) * M // RC
         c0 = (job % CC) * N // CC
         c1 = (job % CC + 1) * N // CC
-        _gemm(r1 - r0, c1 - c0, K, A_AT, LDA, TRANS_A, B_AT, LDB, TRANS_B, y[r0 * N + c0:], N, 0.0)
+        if SMALL_NT and r1 - r0 <= 16:
+            _gemm_small_nt(r1 - r0, c1 - c0, K, A_AT, B_AT, y[r0 * N + c0:], N)
+        else:
+            _gemm(r1 - r0, c1 - c0, K, A_AT, LDA, TRANS_A, B_AT, LDB, TRANS_B, y[r0 * N + c0:], N, 0.0)
 '''
 
 # What runs after all jobs are done, on rows er0..er1 of the output (this thread's share).
