@@ -18,18 +18,25 @@ def _im2col(xs, col, CG, H, W, KH, KW, OH0, OH1, OW, SH, SW, PT, PL, DH, DW):
                 hi = max(lo, min(OW, (W - off + SW - 1) // SW))
                 for oh in range(OH0, OH1):
                     ih = oh * SH - PT + kh * DH
-                    base = row + (oh - OH0) * OW
+                    # explicit loops over views: Numba's slice assignment costs ~7x more per row
+                    cr = col[row + (oh - OH0) * OW:row + (oh - OH0 + 1) * OW]
                     if ih < 0 or ih >= H:
-                        col[base:base + OW] = 0
+                        for ow in range(OW):
+                            cr[ow] = 0
                         continue
-                    xrow = (c * H + ih) * W + off
-                    col[base:base + lo] = 0
-                    col[base + hi:base + OW] = 0
+                    for ow in range(lo):
+                        cr[ow] = 0
+                    for ow in range(hi, OW):
+                        cr[ow] = 0
+                    x0 = (c * H + ih) * W + off + lo * SW  # the input of output column lo
+                    xr = xs[x0:x0 + (hi - lo) * SW]
+                    cv = cr[lo:hi]
                     if SW == 1:
-                        col[base + lo:base + hi] = xs[xrow + lo:xrow + hi]
+                        for i in range(hi - lo):
+                            cv[i] = xr[i]
                     else:
-                        for ow in range(lo, hi):
-                            col[base + ow] = xs[xrow + ow * SW]
+                        for i in range(hi - lo):
+                            cv[i] = xr[i * SW]
 '''
 
 # Row-major products through BLAS in place: leading dimensions make sub-matrices of the flat buffers

@@ -53,8 +53,9 @@ def _fold_one(graph: Graph, consts: dict[str, np.ndarray]) -> bool:
                 continue
             b = consts[conv.inputs[2]].astype(np.float64) if len(conv.inputs) > 2 and conv.inputs[2] \
                 else np.zeros(w.shape[0])
-            if node.op_type == "Mul":
-                w = w.astype(np.float64) * v.reshape((-1,) + (1,) * (w.ndim - 1))
+            if node.op_type == "Mul":  # in float64, without a float64 copy of the weights
+                w = np.multiply(w, v.reshape((-1,) + (1,) * (w.ndim - 1)), out=np.empty_like(w), dtype=np.float64,
+                                casting="unsafe")
                 b = b * v
             else:
                 b = b + v
