@@ -16,7 +16,7 @@ import hashlib
 import numpy as np
 
 from onnxjit.compiler.codegen.exprs import NUMBA_JIT, NUMBA_PRELUDE, literal, print_exprs
-from onnxjit.compiler.codegen.numba_templates import GEMM, IM2COL, SKELETONS, SKELETONS_AFTER
+from onnxjit.compiler.codegen.numba_templates import CONV_HELPERS, GEMM, IM2COL, SKELETONS, SKELETONS_AFTER
 from onnxjit.compiler.fusion.binding import CONV_TILE
 from onnxjit.compiler.fusion.layout import Layout, data_inputs, data_roles
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
@@ -219,11 +219,11 @@ PARALLEL_KERNEL = '''
 def KERNEL(ARGS):
     T = WORKERS
     for t in nb.prange(T):
-        _jobs(t, T, ARGS)
+        _jobs(np.int64(t), np.int64(T), ARGS)
 '''
 PARALLEL_AFTER = '''
     for t in nb.prange(T):
-        _after(t, T, ARGS)
+        _after(np.int64(t), np.int64(T), ARGS)
 '''
 
 
@@ -262,7 +262,8 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
     p, op = step.params, step.op
     dt = plan.types[step.inputs[0]].dtype if step.inputs[0] in plan.types else np.dtype(np.float32)
     if op == "conv":
-        return {"HAS_BIAS": str(bool(p["has_bias"])), "CONV_TILE": str(CONV_TILE)}
+        return {"HAS_BIAS": str(bool(p["has_bias"])), "CONV_TILE": str(CONV_TILE),
+                "BIAS": "b" if p["has_bias"] else "w[:0]"}
     if op in ("maxpool", "avgpool"):
         t = np.dtype(dt)
         lowest = "-np.inf" if t.kind == "f" else str(int(np.iinfo(t).min))
@@ -326,10 +327,22 @@ def _strided_copy(op: str, rank: int) -> str:
 MAX_KERNELS_PER_DRIVER = 24
 
 
+# The heavy templates' helpers (BLAS calls, im2col, conv jobs) live in one module of their own,
+# named after its source like the kernels, that every kernel using them imports: they compile once
+# per machine, not once per kernel.
+HELPER_SOURCE = f"{KERNEL_HEADER}{GEMM}{IM2COL}{CONV_HELPERS}"
+HELPER_MODULE = "onnxjit_kernel_helpers_" + hashlib.sha256(HELPER_SOURCE.encode()).hexdigest()[:16]
+HELPER_NAMES = ("_conv_band", "_dw_plane", "_gemm", "_gemm_small_nt", "_im2col", "_split")
+
+
+def uses_helpers(src: str) -> bool:
+    return any(f"{h}(" in src for h in HELPER_NAMES)
+
+
 def kernel_module_source(kind: str, src: str) -> str:
     """A kernel's own module: the helpers its expressions call, then the kernel."""
-    helpers = (GEMM if "_gemm(" in src else "") + (IM2COL if "_im2col(" in src else "")
-    return f"{KERNEL_HEADER}{NUMBA_PRELUDE}{helpers}\n\n# {kind} kernel\n{src}"
+    helpers = f"from {HELPER_MODULE} import {', '.join(HELPER_NAMES)}\n" if uses_helpers(src) else ""
+    return f"{KERNEL_HEADER}{helpers}{NUMBA_PRELUDE}\n\n# {kind} kernel\n{src}"
 
 
 class NumbaModule:
@@ -373,6 +386,8 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
             name = f"{kind}_{h}"
             kernels[h] = name
             module = f"onnxjit_kernel_{h}"
+            if uses_helpers(src) and HELPER_MODULE not in kernel_modules:  # imported before its users
+                kernel_modules[HELPER_MODULE] = HELPER_SOURCE
             kernel_modules[module] = kernel_module_source(kind, src.replace("def KERNEL(", f"def {name}("))
             parts.append(f"from {module} import {name}")
         step_kernel[k] = (kernels[h], args)

@@ -131,10 +131,112 @@ SKELETONS: dict[str, str] = {}
 # fewer bands than threads), or one channel plane of a depthwise conv. A band is gathered into the
 # thread's own scratch (im2col; a 1x1 conv reads its input in place) and multiplied by BLAS straight
 # into the output; the bias and the fused epilogue then run over the job's box while it is in cache.
+# The jobs themselves are shared helpers (`_conv_band`, `_dw_plane`): only the epilogue differs
+# between conv kernels, so only it compiles per kernel.
+CONV_HELPERS = '''
+@nb.njit(cache=True, error_model="numpy")
+def _conv_band(q, sc, n, g, oh0, oh1, m0, m1, x, w, b, y, has_bias):
+    """Output channels m0..m1, rows oh0..oh1 of image n (group g); sc: this thread's scratch."""
+    C = q[1]; H = q[2]; W = q[3]; M = q[4]; KH = q[5]; KW = q[6]; OH = q[7]; OW = q[8]
+    SH = q[9]; SW = q[10]; PT = q[11]; PL = q[12]; DH = q[13]; DW = q[14]; G = q[15]
+    CG = C // G; K = CG * KH * KW; P = OH * OW; HW = H * W
+    B = (oh1 - oh0) * OW
+    xo = (n * C + g * CG) * HW
+    yo = (n * M + m0) * P + oh0 * OW
+    if KH == 1 and KW == 1 and SH == 1 and SW == 1 and PT == 0 and PL == 0:
+        # the band's input rows are the product's columns, read in place
+        _gemm(m1 - m0, B, K, w[m0 * K:], K, False, x[xo + oh0 * OW:], HW, False, y[yo:], P, 0.0)
+    else:
+        _im2col(x[xo:xo + CG * HW], sc, CG, H, W, KH, KW, oh0, oh1, OW, SH, SW, PT, PL, DH, DW)
+        _gemm(m1 - m0, B, K, w[m0 * K:], K, False, sc, B, False, y[yo:], P, 0.0)
+    if has_bias:
+        for m in range(m0, m1):
+            bm = b[m]
+            yr = y[(n * M + m) * P + oh0 * OW:(n * M + m) * P + oh0 * OW + B]
+            for i in range(B):
+                yr[i] += bm
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _dw_plane(q, n, g, x, w, b, y, has_bias, kwlo, kwhi, xp, yw):
+    """Channel plane g of image n of a depthwise conv; xp, yw: scratch planes (returned, grown)."""
+    C = q[1]; H = q[2]; W = q[3]; M = q[4]; KH = q[5]; KW = q[6]; OH = q[7]; OW = q[8]
+    SH = q[9]; SW = q[10]; PT = q[11]; PL = q[12]; DH = q[13]; DW = q[14]
+    P = OH * OW
+    xo = (n * C + g) * H * W
+    yo = (n * M + g) * P
+    wo = g * KH * KW
+    bg = b[g] if has_bias else x.dtype.type(0)
+    if SH == 1 and SW == 1:
+        # a stride-1 plane is one long sweep per (kh, kw): the input zero-padded to Hp x Wp, the
+        # output computed Wp wide (columns past OW are discarded), so row ends need no care
+        Wp = OW + (KW - 1) * DW
+        Hp = OH + (KH - 1) * DH
+        if xp.size < Hp * Wp:
+            xp = np.empty(Hp * Wp, x.dtype)
+            yw = np.empty(Hp * Wp, x.dtype)
+        xpl = xp[:Hp * Wp]
+        for i in range(Hp * Wp):
+            xpl[i] = 0
+        c0 = min(PL, Wp)
+        c1 = min(Wp, PL + W)
+        for r in range(Hp):
+            ih = r - PT
+            if ih >= 0 and ih < H and c1 > c0:
+                xr = xp[r * Wp + c0:r * Wp + c1]
+                xs = x[xo + ih * W:xo + ih * W + c1 - c0]
+                for i in range(c1 - c0):
+                    xr[i] = xs[i]
+        L = (OH - 1) * Wp + OW
+        ywl = yw[:L]
+        for i in range(L):
+            ywl[i] = bg
+        for kh in range(KH):
+            for kw in range(KW):
+                wv = w[wo + kh * KW + kw]
+                sh = kh * DH * Wp + kw * DW
+                xs = xp[sh:sh + L]
+                for i in range(L):
+                    ywl[i] += wv * xs[i]
+        for oh in range(OH):
+            yr = y[yo + oh * OW:yo + (oh + 1) * OW]
+            ws = yw[oh * Wp:oh * Wp + OW]
+            for i in range(OW):
+                yr[i] = ws[i]
+        return xp, yw
+    # strided: like pooling, each output row is swept once per valid (kh, kw) over the output
+    # columns whose input is inside the image
+    for oh in range(OH):
+        yr = yo + oh * OW
+        h0 = oh * SH - PT
+        for ow in range(OW):
+            y[yr + ow] = bg
+        for kh in range(KH):
+            ih = h0 + kh * DH
+            if ih < 0 or ih >= H:
+                continue
+            row = xo + ih * W
+            for kw in range(KW):
+                wv = w[wo + kh * KW + kw]
+                off = kw * DW - PL
+                lo = kwlo[kw]
+                hi = kwhi[kw]
+                ys = y[yr + lo:yr + hi]
+                if SW == 2:  # a constant stride
+                    xs = x[row + 2 * lo + off:row + 2 * hi + off]
+                    for i in range(hi - lo):
+                        ys[i] += wv * xs[2 * i]
+                else:
+                    xs = x[row + lo * SW + off:row + (hi - 1) * SW + off + 1:SW]
+                    for i in range(hi - lo):
+                        ys[i] += wv * xs[i]
+    return xp, yw
+'''
+
 CONV_SETUP = '''
     N = q[0]; C = q[1]; H = q[2]; W = q[3]; M = q[4]; KH = q[5]; KW = q[6]; OH = q[7]; OW = q[8]
     SH = q[9]; SW = q[10]; PT = q[11]; PL = q[12]; DH = q[13]; DW = q[14]; G = q[15]
-    CG = C // G; MG = M // G; K = CG * KH * KW; P = OH * OW; HW = H * W
+    CG = C // G; MG = M // G; K = CG * KH * KW
     depthwise = CG == 1 and MG == 1 and G > 1
     # RB1: the band rows a thread's scratch holds (binding.py sizes it); RB: fewer rows when RB1
     # would leave a thread idle
@@ -152,7 +254,6 @@ CONV_SETUP = '''
 '''
 
 SKELETONS["conv"] = CONV_SETUP + '''
-    direct = KH == 1 and KW == 1 and SH == 1 and SW == 1 and PT == 0 and PL == 0
     # per kernel column: the output columns whose input column is inside the image (depthwise)
     kwlo = np.empty(KW, np.int64)
     kwhi = np.empty(KW, np.int64)
@@ -165,105 +266,22 @@ SKELETONS["conv"] = CONV_SETUP + '''
     for job in range(t, NJ, T):
         if depthwise:
             n = job // G
-            g = job % G
-            m0 = g
-            m1 = g + 1
+            m0 = job % G
+            m1 = m0 + 1
             oh0 = 0
             oh1 = OH
-            # like pooling, each output row is swept once per valid (kh, kw) over the output
-            # columns whose input is inside the image
-            xo = (n * C + g) * HW
-            yo = (n * M + g) * P
-            wo = g * KH * KW
-            bg = 0.0
-            if HAS_BIAS:
-                bg = b[g]
-            if SH == 1 and SW == 1:
-                # a stride-1 plane is one long sweep per (kh, kw): the input zero-padded to Hp x Wp,
-                # the output computed Wp wide (columns past OW are discarded), so row ends need no care
-                Wp = OW + (KW - 1) * DW
-                Hp = OH + (KH - 1) * DH
-                if xp.size < Hp * Wp:
-                    xp = np.empty(Hp * Wp, x.dtype)
-                    yw = np.empty(Hp * Wp, x.dtype)
-                xp[:Hp * Wp] = 0
-                c0 = min(PL, Wp)
-                c1 = min(Wp, PL + W)
-                for r in range(Hp):
-                    ih = r - PT
-                    if ih >= 0 and ih < H and c1 > c0:
-                        xp[r * Wp + c0:r * Wp + c1] = x[xo + ih * W:xo + ih * W + c1 - c0]
-                L = (OH - 1) * Wp + OW
-                ywl = yw[:L]
-                ywl[:] = bg
-                for kh in range(KH):
-                    for kw in range(KW):
-                        wv = w[wo + kh * KW + kw]
-                        sh = kh * DH * Wp + kw * DW
-                        xs = xp[sh:sh + L]
-                        for i in range(L):
-                            ywl[i] += wv * xs[i]
-                for oh in range(OH):
-                    y[yo + oh * OW:yo + (oh + 1) * OW] = yw[oh * Wp:oh * Wp + OW]
-            else:
-                for oh in range(OH):
-                    yr = yo + oh * OW
-                    h0 = oh * SH - PT
-                    for ow in range(OW):
-                        y[yr + ow] = bg
-                    for kh in range(KH):
-                        ih = h0 + kh * DH
-                        if ih < 0 or ih >= H:
-                            continue
-                        row = xo + ih * W
-                        for kw in range(KW):
-                            wv = w[wo + kh * KW + kw]
-                            off = kw * DW - PL
-                            lo = kwlo[kw]
-                            hi = kwhi[kw]
-                            ys = y[yr + lo:yr + hi]
-                            if SW == 1:  # contiguous: the loop vectorises
-                                xs = x[row + lo + off:row + hi + off]
-                                for i in range(hi - lo):
-                                    ys[i] += wv * xs[i]
-                            elif SW == 2:
-                                xs = x[row + 2 * lo + off:row + 2 * hi + off]
-                                for i in range(hi - lo):
-                                    ys[i] += wv * xs[2 * i]
-                            else:
-                                xs = x[row + lo * SW + off:row + (hi - 1) * SW + off + 1:SW]
-                                for i in range(hi - lo):
-                                    ys[i] += wv * xs[i]
+            xp, yw = _dw_plane(q, n, m0, x, w, BIAS, y, HAS_BIAS, kwlo, kwhi, xp, yw)
         else:
             mc = job % MCH
-            rest = job // MCH
-            bi = rest % NBAND
-            rest //= NBAND
-            g = rest % G
-            n = rest // G
+            bi = (job // MCH) % NBAND
+            g = (job // (MCH * NBAND)) % G
+            n = job // (MCH * NBAND * G)
             oh0 = bi * RB
             oh1 = min(OH, oh0 + RB)
-            B = (oh1 - oh0) * OW
-            lm0 = mc * MC
-            lm1 = min(MG, lm0 + MC)
-            if lm1 <= lm0:
-                continue
-            m0 = g * MG + lm0
-            m1 = g * MG + lm1
-            xo = (n * C + g * CG) * HW
-            yo = (n * M + m0) * P + oh0 * OW
-            if direct:  # the band's input rows are the product's columns, read in place
-                _gemm(m1 - m0, B, K, w[m0 * K:], K, False, x[xo + oh0 * OW:], HW, False, y[yo:], P, 0.0)
-            else:
-                sc = scratch[t * SS:(t + 1) * SS]
-                _im2col(x[xo:xo + CG * HW], sc, CG, H, W, KH, KW, oh0, oh1, OW, SH, SW, PT, PL, DH, DW)
-                _gemm(m1 - m0, B, K, w[m0 * K:], K, False, sc, B, False, y[yo:], P, 0.0)
-            if HAS_BIAS:
-                for m in range(m0, m1):
-                    bm = b[m]
-                    o = (n * M + m) * P + oh0 * OW
-                    for i in range(B):
-                        y[o + i] += bm
+            m0 = g * MG + mc * MC
+            m1 = min(g * MG + MG, m0 + MC)
+            if m1 > m0:
+                _conv_band(q, scratch[t * SS:(t + 1) * SS], n, g, oh0, oh1, m0, m1, x, w, BIAS, y, HAS_BIAS)
 EPILOGUE_BOX
 '''
 
