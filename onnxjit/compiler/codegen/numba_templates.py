@@ -298,6 +298,15 @@ POOL_ROWS = '''
         off = kw * DW - PL
         kwlo[kw] = min(OW, 0 if off >= 0 else (-off + SW - 1) // SW)
         kwhi[kw] = max(kwlo[kw], min(OW, (W - off + SW - 1) // SW))
+    # strided windows: each kernel row is first reduced over kw at every input column (contiguous
+    # sweeps, vectorised) into hm, then sampled every SW columns: one strided read per output, not KW
+    JW = (OW - 1) * SW + 1
+    hm = np.empty(JW if SW > 1 else 0, x.dtype)
+    jlo = np.empty(KW, np.int64)
+    jhi = np.empty(KW, np.int64)
+    for kw in range(KW):
+        jlo[kw] = min(JW, max(0, PL - kw * DW))
+        jhi[kw] = max(jlo[kw], min(JW, W + PL - kw * DW))
     for c in range(c0, c1):
         xo = c * H * W
         yo = c * OH * OW
@@ -310,35 +319,42 @@ POOL_ROWS = '''
                 y[yr + ow] = POOL_INIT
             for kh in range(kh0, kh1):
                 row = xo + (h0 + kh * DH) * W
-                for kw in range(KW):
-                    lo = kwlo[kw]
-                    hi = kwhi[kw]
-                    ys = y[yr + lo:yr + hi]
-                    off = row + kw * DW - PL
-                    if SW == 1:  # contiguous: the loop vectorises
+                if SW == 1:  # contiguous: the loop vectorises
+                    for kw in range(KW):
+                        lo = kwlo[kw]
+                        hi = kwhi[kw]
+                        ys = y[yr + lo:yr + hi]
+                        off = row + kw * DW - PL
                         xs = x[off + lo:off + hi]
                         for i in range(hi - lo):
                             POOL_UPDATE(ys[i], xs[i])
-                    elif SW == 2:  # a constant stride vectorises too (interleaved loads)
-                        xs = x[off + 2 * lo:off + 2 * hi]
-                        for i in range(hi - lo):
-                            POOL_UPDATE(ys[i], xs[2 * i])
-                    else:
-                        xs = x[off + lo * SW:off + (hi - 1) * SW + 1:SW]
-                        for i in range(hi - lo):
-                            POOL_UPDATE(ys[i], xs[i])
+                else:
+                    for j in range(JW):
+                        hm[j] = POOL_INIT
+                    for kw in range(KW):
+                        hs = hm[jlo[kw]:jhi[kw]]
+                        off = row + kw * DW - PL
+                        xs = x[off + jlo[kw]:off + jhi[kw]]
+                        for i in range(jhi[kw] - jlo[kw]):
+                            POOL_UPDATE(hs[i], xs[i])
+                    ys = y[yr:yr + OW]
+                    for i in range(OW):
+                        POOL_UPDATE(ys[i], hm[i * SW])
 '''
 
 
 def _pool(update: str, rows: str) -> str:
-    """POOL_ROWS with POOL_UPDATE(acc, v) spelled out for each of its uses."""
-    return re.sub(r"POOL_UPDATE\((.+?), (xs\[.+?\])\)", lambda m: update.format(acc=m.group(1), v=m.group(2)), rows)
+    """POOL_ROWS with POOL_UPDATE(acc, v) spelled out (lines of `update`) at each of its uses."""
+    def spell(m: re.Match) -> str:
+        return m.group(1) + ("\n" + m.group(1)).join(update.format(acc=m.group(2), v=m.group(3)).split("\n"))
+
+    return re.sub(r"^( *)POOL_UPDATE\((.+?), ((?:xs|hm)\[.+?\])\)", spell, rows, flags=re.M)
 
 
 SKELETONS["maxpool"] = '''
     NC = q[0]; H = q[1]; W = q[2]; OH = q[3]; OW = q[4]; KH = q[5]; KW = q[6]
     SH = q[7]; SW = q[8]; PT = q[9]; PL = q[10]; DH = q[11]; DW = q[12]
-''' + _pool("v = {v}\n                            {acc} = v if ((v > {acc}) | (v != v)) else {acc}",
+''' + _pool("v = {v}\n{acc} = v if ((v > {acc}) | (v != v)) else {acc}",
             POOL_ROWS.replace("POOL_INIT", "POOL_MIN"))
 
 SKELETONS["avgpool"] = '''
