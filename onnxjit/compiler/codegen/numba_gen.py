@@ -16,7 +16,8 @@ import hashlib
 import numpy as np
 
 from onnxjit.compiler.codegen.exprs import NUMBA_JIT, NUMBA_PRELUDE, literal, print_exprs
-from onnxjit.compiler.codegen.numba_templates import CONV_HELPERS, GEMM, IM2COL, SKELETONS, SKELETONS_AFTER
+from onnxjit.compiler.codegen.numba_helpers import CONV_HELPERS, GEMM, IM2COL
+from onnxjit.compiler.codegen.numba_templates import SKELETONS, SKELETONS_AFTER
 from onnxjit.compiler.fusion.binding import CONV_TILE
 from onnxjit.compiler.fusion.layout import Layout, data_inputs, data_roles
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from onnxjit.compiler.ir import Graph, Node, outer_scope_names
+from onnxjit.compiler.ir import Graph, outer_scope_names
 
 
 def _per_channel(c: np.ndarray, rank: int, m: int) -> np.ndarray | None:
