@@ -211,7 +211,10 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
 # theirs after every job is done (a second parallel loop, `_after`), over rows of the output.
 PARALLEL_JOBS: dict[str, list[tuple[str, str]] | None] = {
     "conv": [("n", "n + 1"), ("m0", "m1"), ("oh0", "oh1")], "matmul": None, "gemm": None,
-    "maxpool": None, "avgpool": None}
+    "maxpool": None, "avgpool": None, "softmax": None, "logsoftmax": None, "layernorm": None}
+# Work too small to share (elements, from the launch params q): one job on the calling thread.
+PARALLEL_SMALL = {"softmax": "q[0] * q[1] * q[2] < 32768", "logsoftmax": "q[0] * q[1] * q[2] < 32768",
+                  "layernorm": "q[0] * q[1] < 32768"}
 
 # T is the size of Numba's pool, fixed in the source: reading it at run time (nb.get_num_threads)
 # would make every caller uncacheable. With fewer threads set, prange runs several workers per thread.
@@ -255,6 +258,12 @@ def _render_jobs(step: Step, plan: KernelPlan, lines: list[str], skeleton: str, 
                                    rows=("er0", "er1"))
         jobs += "\n" + NUMBA_JIT + "\ndef _after(t, T, " + ", ".join(args) + "):\n" + head + "\n".join(body) + "\n"
         kernel = kernel.rstrip("\n") + PARALLEL_AFTER
+    small = PARALLEL_SMALL.get(step.op)
+    if small:  # checked before any thread is woken
+        alone = ["    if " + small + ":", "        _jobs(np.int64(0), np.int64(1), ARGS)"]
+        if "_after(" in kernel:
+            alone.append("        _after(np.int64(0), np.int64(1), ARGS)")
+        kernel = kernel.replace("    T = WORKERS\n", "\n".join([lines[0]] + alone + ["        return", "    T = WORKERS", ""]))
     kernel = kernel.replace("ARGS", ", ".join(args)).replace("WORKERS", str(config.NUMBA_NUM_THREADS))
     return jobs + kernel, args
 

@@ -245,7 +245,7 @@ SKELETONS_AFTER["gemm"] = '''
 
 SKELETONS["softmax"] = '''
     OUTER = q[0]; L = q[1]; INNER = q[2]
-    for o in range(OUTER):
+    for o in range(t * OUTER // T, (t + 1) * OUTER // T):  # thread t's rows
         for i in range(INNER):
             base = o * L * INNER + i
             m = -np.inf
@@ -265,7 +265,7 @@ SKELETONS["softmax"] = '''
 
 SKELETONS["logsoftmax"] = '''
     OUTER = q[0]; L = q[1]; INNER = q[2]
-    for o in range(OUTER):
+    for o in range(t * OUTER // T, (t + 1) * OUTER // T):  # thread t's rows
         for i in range(INNER):
             base = o * L * INNER + i
             m = -np.inf
@@ -283,7 +283,7 @@ SKELETONS["logsoftmax"] = '''
 
 SKELETONS["layernorm"] = '''
     OUTER = q[0]; L = q[1]
-    for o in range(OUTER):
+    for o in range(t * OUTER // T, (t + 1) * OUTER // T):  # thread t's rows
         base = o * L
         s = 0.0
         for j in range(L):
