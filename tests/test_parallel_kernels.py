@@ -115,3 +115,30 @@ def test_conv_affine_fold_leaves_shared_or_non_channel_constants() -> None:
     assert "Mul" in [n.op_type for s in sess._executable.plan.steps for n in s.nodes]
     _check(model, {"x": x}, 2)
     assert onnx.load_from_string(model).graph.node[1].op_type == "Mul"
+
+
+def test_forked_child_gets_a_clear_error_instead_of_being_killed() -> None:
+    """Numba's OpenMP pool does not survive fork: a child forked after a session ran must get an
+    error that says so (Numba alone ends the child with SIGTERM), and the parent keeps working."""
+    import multiprocessing as mp
+
+    model = _model([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2])], [("x", [1, 2, 4, 4])], {})
+    sess = onnxjit.InferenceSession(model, providers=["NumbaExecutionProvider"])
+    x = rng.standard_normal((1, 2, 4, 4)).astype(np.float32)
+    want = sess.run(None, {"x": x})[0]
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_run_in_child, args=(sess, x, queue))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert "forked" in queue.get(timeout=5)
+    np.testing.assert_array_equal(sess.run(None, {"x": x})[0], want)
+
+
+def _run_in_child(sess, x, queue) -> None:
+    try:
+        sess.run(None, {"x": x})
+        queue.put("ran")
+    except Exception as exc:  # noqa: BLE001
+        queue.put(str(exc))

@@ -62,9 +62,21 @@ def _resolve_blas() -> None:
            ctypes.addressof(zero), ctypes.addressof(c), 1)
 
 
+_pool_pid = [0]  # the process that started Numba's pool
+
+
 def use_threads(n: int) -> None:
     """Make compiled code use `n` threads (Numba's pool; BLAS stays at one per calling thread)."""
     global _setter, _setter_loaded
+    if _pool_pid[0] and _pool_pid[0] != os.getpid():
+        # GNU OpenMP (Numba's pool) cannot run in a child forked after it started: Numba would end
+        # the process with SIGTERM at the first parallel kernel; say why instead
+        from onnxjit.errors import RuntimeException  # noqa: PLC0415
+
+        raise RuntimeException(
+            "NumbaExecutionProvider cannot run in a process forked from one that already used it (its "
+            "OpenMP thread pool does not survive fork); use the 'spawn' or 'forkserver' start method of "
+            "multiprocessing, or create the first session in the child")
     n = n if n > 0 else default_threads()
     if _current[0] == n:
         return
@@ -78,3 +90,4 @@ def use_threads(n: int) -> None:
 
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
         _current[0] = n
+        _pool_pid[0] = os.getpid()
