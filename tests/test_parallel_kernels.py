@@ -142,3 +142,15 @@ def _run_in_child(sess, x, queue) -> None:
         queue.put("ran")
     except Exception as exc:  # noqa: BLE001
         queue.put(str(exc))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape,s_shape", [((1, 64, 32, 32), (64, 1, 1)), ((2, 8, 64, 64), (1, 8, 1, 64)),
+                                           ((4, 128, 256), (256,)), ((70000, 2), (2,)), ((1, 1, 300, 300), (1,))])
+def test_large_elementwise_kernels_share_rows(shape, s_shape, threads) -> None:
+    """Elementwise kernels whose static shape is large run as row jobs (a row spans the dims its
+    broadcast operands vary over, so a per-channel scale is read once per row)."""
+    model = _model([helper.make_node("Mul", ["x", "s"], ["m"]), helper.make_node("Relu", ["m"], ["y"])],
+                   [("x", list(shape))], {"s": rng.standard_normal(s_shape).astype(np.float32)})
+    assert "_jobs" in onnxjit.InferenceSession(model, providers=["NumbaExecutionProvider"])._executable.source
+    _check(model, {"x": rng.standard_normal(shape).astype(np.float32)}, threads)

@@ -64,7 +64,7 @@ def invariant_level(shape: tuple | None, rank: int) -> int:
 
 def loop_nest(rank: int, pats: list[str], names: list[str], body: list[str], pbase: int, indent: str,
               levels: list[int] | None = None, box: list[tuple[str, str]] | None = None,
-              rows: tuple[str, str] | None = None) -> list[str]:
+              rows: tuple[str, str] | None = None, split: int | None = None) -> list[str]:
     """A loop nest over the domain (dims at p[pbase:pbase+rank]); operand k is read as `v{k}`.
     levels[k]: the depth at which a broadcast operand's load is hoisted (see `invariant_level`).
     box: (lo, hi) bounds of the leading dims, when the nest covers only that part of the domain.
@@ -85,7 +85,7 @@ def loop_nest(rank: int, pats: list[str], names: list[str], body: list[str], pba
         return f"v{k} = {names[k]}[{off}]"
 
     if rows is not None:
-        return lines + _row_nest(rank, pats, names, body, indent, levels, rows, load)
+        return lines + _row_nest(rank, pats, names, body, indent, levels, rows, load, split)
     if not bcast and not box:
         total = " * ".join(f"d{r}" for r in range(rank)) or "1"
         lines.append(f"{indent}for i in range({total}):")
@@ -119,26 +119,30 @@ def loop_nest(rank: int, pats: list[str], names: list[str], body: list[str], pba
 
 
 def _row_nest(rank: int, pats: list[str], names: list[str], body: list[str], indent: str, levels: list[int],
-              rows: tuple[str, str], load) -> list[str]:
-    """Rows lo..hi of the domain: each row index is unravelled once, then its last dim is swept."""
-    last = max(rank - 1, 0)
+              rows: tuple[str, str], load, split: int | None = None) -> list[str]:
+    """Rows lo..hi of the domain, a row being one index of its first `split` dims (default: all but
+    the last): each row index is unravelled once, then the row's remaining dims are swept."""
+    split = max(rank - 1, 0) if split is None else split
     lines = [f"{indent}for rr in range({rows[0]}, {rows[1]}):"]
     ind = indent + "    "
-    if rank > 1:
+    if split > 0:
         lines.append(f"{ind}rem = rr")
-        for r in range(rank - 2, -1, -1):
+        for r in range(split - 1, -1, -1):
             lines += [f"{ind}i{r} = rem % d{r}", f"{ind}rem //= d{r}"]
-    lines += [ind + load(k, levels[k]) for k, pt in enumerate(pats) if pt == "bcast" and levels[k] < rank]
-    lines.append(f"{ind}i = rr * d{last}" if rank else f"{ind}i = rr")
-    lines.append(f"{ind}for i{last} in range(d{last}):" if rank else f"{ind}for i0 in range(1):")
-    inner = ind + "    "
-    lines += [inner + load(k, rank) for k, pt in enumerate(pats) if pt == "same" or levels[k] == rank]
-    return lines + [inner + s for s in body] + [inner + "i += 1"]
+    lines += [ind + load(k, levels[k]) for k, pt in enumerate(pats) if pt == "bcast" and levels[k] <= split]
+    lines.append(f"{ind}i = " + " * ".join(["rr"] + [f"d{r}" for r in range(split, rank)]))
+    for r in range(split, max(rank, split + 1)):
+        lines.append(f"{ind}for i{r} in range(d{r}):" if r < rank else f"{ind}for i{r} in range(1):")
+        ind += "    "
+        lines += [ind + load(k, levels[k]) for k, pt in enumerate(pats)
+                  if pt == "bcast" and split < levels[k] == r + 1 < rank]
+    lines += [ind + load(k, rank) for k, pt in enumerate(pats) if pt == "same" or levels[k] == rank > split]
+    return lines + [ind + s for s in body] + [ind + "i += 1"]
 
 
 def epilogue_lines(step: Step, plan: KernelPlan, out_names: dict[str, str], acc: str | None, inputs: list[str],
                    input_names: list[str], pbase: int, indent: str, box: list[tuple[str, str]] | None = None,
-                   rows: tuple[str, str] | None = None) -> list[str]:
+                   rows: tuple[str, str] | None = None, split: int | None = None) -> list[str]:
     """Loop over the domain (or the `box` of it) evaluating the step's expressions and storing the
     written outputs."""
     domain = step.params["domain"]
@@ -150,7 +154,7 @@ def epilogue_lines(step: Step, plan: KernelPlan, out_names: dict[str, str], acc:
     roots = [step.exprs[o] for o in out_names]
     tmp, results = print_exprs(roots, lambda k: f"v{k}")
     body = tmp + [f"{out_names[o]}[i] = {r}" for o, r in zip(out_names, results)]
-    return loop_nest(rank, pats, names, body, pbase, indent, levels, box, rows)
+    return loop_nest(rank, pats, names, body, pbase, indent, levels, box, rows, split)
 
 
 def epilogue_param_count(step: Step, plan: KernelPlan) -> int:
@@ -168,6 +172,15 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
         ins = [f"x{k}" for k in range(len(step.inputs))]
         outs = {o: f"o{j}" for j, o in enumerate(step.outputs)}
         args = ["p"] + ins + list(outs.values())
+        domain = step.params["domain"]
+        if _large_static(domain):  # rows shared among the threads
+            split = _row_split(domain, [invariant_level(plan.types[v].shape if v in plan.types else None, len(domain))
+                                        for v in step.inputs])
+            rows = " * ".join(f"p[{r}]" for r in range(split))
+            body = [f"    er0 = t * ({rows}) // T", f"    er1 = (t + 1) * ({rows}) // T"]
+            body += epilogue_lines(step, plan, outs, None, step.inputs, ins, 0, "    ", rows=("er0", "er1"), split=split)
+            return _parallel(NUMBA_JIT + "\ndef _jobs(t, T, " + ", ".join(args) + "):\n" + "\n".join(body) + "\n",
+                             PARALLEL_KERNEL, args), args
         body = epilogue_lines(step, plan, outs, None, step.inputs, ins, 0, "    ")
         src = NUMBA_JIT + "\ndef KERNEL(" + ", ".join(args) + "):\n" + "\n".join(body) + "\n"
         return src, args
@@ -233,8 +246,6 @@ PARALLEL_AFTER = '''
 
 def _render_jobs(step: Step, plan: KernelPlan, lines: list[str], skeleton: str, written: list[str],
                  args: list[str]) -> tuple[str, list[str]]:
-    from numba import config  # noqa: PLC0415
-
     box = PARALLEL_JOBS[step.op]
     outs = {o: f"o{j}" for j, o in enumerate(written)} if step.exprs else {}
     e_ins = [f"e{k}" for k in range(len(step.epilogue_inputs))]
@@ -264,8 +275,32 @@ def _render_jobs(step: Step, plan: KernelPlan, lines: list[str], skeleton: str, 
         if "_after(" in kernel:
             alone.append("        _after(np.int64(0), np.int64(1), ARGS)")
         kernel = kernel.replace("    T = WORKERS\n", "\n".join([lines[0]] + alone + ["        return", "    T = WORKERS", ""]))
-    kernel = kernel.replace("ARGS", ", ".join(args)).replace("WORKERS", str(config.NUMBA_NUM_THREADS))
-    return jobs + kernel, args
+    return _parallel(jobs, kernel, args), args
+
+
+# An elementwise kernel is parallel only when its shape is known to be large: a parallel kernel
+# costs seconds more to compile, and most small or shape-generic ones would not pay that back.
+LARGE_ELEMENTWISE = 1 << 16
+
+
+def _large_static(domain: tuple) -> bool:
+    return len(domain) >= 2 and all(isinstance(d, int) for d in domain) and int(np.prod(domain)) >= LARGE_ELEMENTWISE
+
+
+def _row_split(domain: tuple, levels: list[int]) -> int:
+    """How many leading dims make a row: enough for the hoisted loads of broadcast operands (a
+    per-channel scale is read once per row), at least 64 rows to share, and one dim at least."""
+    rank = len(domain)
+    split = max([lv for lv in levels if lv < rank] or [rank - 1])
+    while split < rank - 1 and int(np.prod(domain[:split])) < 64:
+        split += 1
+    return max(1, split)
+
+
+def _parallel(jobs: str, kernel: str, args: list[str]) -> str:
+    from numba import config  # noqa: PLC0415
+
+    return jobs + kernel.replace("ARGS", ", ".join(args)).replace("WORKERS", str(config.NUMBA_NUM_THREADS))
 
 
 def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
