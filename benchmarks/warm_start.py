@@ -6,42 +6,20 @@ Usage: PYTHONPATH=. python benchmarks/warm_start.py [--repeat 3] [--cache DIR] [
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STARTUP = """
-import json, sys, time
-t0 = time.perf_counter()
-import numpy as np
-import onnxjit
-t1 = time.perf_counter()
-sess = onnxjit.InferenceSession(sys.argv[1], providers=["NumbaExecutionProvider"])
-t2 = time.perf_counter()
-inp = sess.get_inputs()[0]
-sess.run(None, {inp.name: np.zeros([d if isinstance(d, int) else 1 for d in inp.shape], np.float32)})
-t3 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "create": t2 - t1, "first_run": t3 - t2,
-                  "compiled": sess.compile_stats()["compiled"]}))
-"""
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench import startup  # noqa: E402  (the same STARTUP script as bench.py)
+from tests.conformance.cases import light_models  # noqa: E402
 
 
 def resnet_path() -> Path:
-    import onnx
-    return Path(os.path.dirname(onnx.__file__)) / "backend/test/data/light/light_resnet50.onnx"
-
-
-def startup(model: Path, cache: str) -> dict:
-    env = {**os.environ, "ONNXJIT_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", STARTUP, str(model)], env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-2000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return next(path for name, path, _ in light_models() if name == "light_resnet50")
 
 
 def main() -> int:

@@ -95,25 +95,28 @@ def loop_nest(rank: int, pats: list[str], names: list[str], body: list[str], pba
     box = box or []
     if not box:
         lines.append(f"{indent}i = 0")
+
+    def linear(depth: int) -> str:
+        """The linear index of element (i0, ..., i{depth-1}, 0, ..., 0)."""
+        lin = "i0"
+        for q in range(1, depth):
+            lin = f"({lin} * d{q} + i{q})"
+        return " * ".join([lin] + [f"d{q}" for q in range(depth, rank)])
+
     ind = indent
     for r in range(rank):
         lines += [ind + load(k, r) for k in bcast if levels[k] == r]
         if box and r == len(box):  # the linear index where the box's inner dims start
-            lin = "i0"
-            for q in range(1, len(box)):
-                lin = f"({lin} * d{q} + i{q})"
-            lines.append(f"{ind}i = " + " * ".join([lin] + [f"d{q}" for q in range(len(box), rank)]))
+            lines.append(f"{ind}i = {linear(r)}")
         lo, hi = box[r] if r < len(box) else ("0", f"d{r}")
         lines.append(f"{ind}for i{r} in range({lo}, {hi}):" if lo != "0" else f"{ind}for i{r} in range({hi}):")
         ind += "    "
-    if box and len(box) == rank:
-        lin = "i0"
-        for q in range(1, rank):
-            lin = f"({lin} * d{q} + i{q})"
-        lines.append(f"{ind}i = {lin}")
+    whole_box = bool(box) and len(box) == rank
+    if whole_box:
+        lines.append(f"{ind}i = {linear(rank)}")
     lines += [ind + load(k, rank) for k in range(len(pats)) if pats[k] == "same" or levels[k] == rank]
     lines += [ind + s for s in body]
-    if not (box and len(box) == rank):
+    if not whole_box:
         lines.append(f"{ind}i += 1")
     return lines
 

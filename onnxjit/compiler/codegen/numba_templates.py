@@ -12,6 +12,18 @@ SKELETONS: dict[str, str] = {}
 # into the output; the bias and the fused epilogue then run over the job's box while it is in cache.
 # The jobs themselves are shared helpers (`_conv_band`, `_dw_plane`): only the epilogue differs
 # between conv kernels, so only it compiles per kernel.
+# Per kernel column kw: the output columns lo..hi whose input column is inside the image (used by
+# depthwise conv and pooling rows, which sweep lo..hi branch-free).
+KW_RANGES = '''
+    # per kernel column: the output columns whose input column is inside the image
+    kwlo = np.empty(KW, np.int64)
+    kwhi = np.empty(KW, np.int64)
+    for kw in range(KW):
+        off = kw * DW - PL
+        kwlo[kw] = min(OW, 0 if off >= 0 else (-off + SW - 1) // SW)
+        kwhi[kw] = max(kwlo[kw], min(OW, (W - off + SW - 1) // SW))
+'''
+
 CONV_SETUP = '''
     N = q[0]; C = q[1]; H = q[2]; W = q[3]; M = q[4]; KH = q[5]; KW = q[6]; OH = q[7]; OW = q[8]
     SH = q[9]; SW = q[10]; PT = q[11]; PL = q[12]; DH = q[13]; DW = q[14]; G = q[15]
@@ -32,14 +44,7 @@ CONV_SETUP = '''
         return
 '''
 
-SKELETONS["conv"] = CONV_SETUP + '''
-    # per kernel column: the output columns whose input column is inside the image (depthwise)
-    kwlo = np.empty(KW, np.int64)
-    kwhi = np.empty(KW, np.int64)
-    for kw in range(KW):
-        off = kw * DW - PL
-        kwlo[kw] = min(OW, 0 if off >= 0 else (-off + SW - 1) // SW)
-        kwhi[kw] = max(kwlo[kw], min(OW, (W - off + SW - 1) // SW))
+SKELETONS["conv"] = CONV_SETUP + KW_RANGES + '''
     xp = np.empty(0, x.dtype)  # a depthwise job's padded input plane and wide output
     yw = np.empty(0, x.dtype)
     for job in range(t, NJ, T):
@@ -68,15 +73,8 @@ EPILOGUE_BOX
 # columns whose input column is inside the image form one range (lo..hi), so the innermost loop is a
 # branch-free sweep that LLVM vectorises (stride 1). Accumulation is in the tensor's dtype (POOL_T).
 # Thread t of T pools channels c0..c1.
-POOL_ROWS = '''
-    c0 = t * NC // T
+POOL_ROWS = KW_RANGES + '''    c0 = t * NC // T
     c1 = (t + 1) * NC // T
-    kwlo = np.empty(KW, np.int64)
-    kwhi = np.empty(KW, np.int64)
-    for kw in range(KW):
-        off = kw * DW - PL
-        kwlo[kw] = min(OW, 0 if off >= 0 else (-off + SW - 1) // SW)
-        kwhi[kw] = max(kwlo[kw], min(OW, (W - off + SW - 1) // SW))
     # strided windows: each kernel row is first reduced over kw at every input column (contiguous
     # sweeps, vectorised) into hm, then sampled every SW columns: one strided read per output, not KW
     JW = (OW - 1) * SW + 1

@@ -61,7 +61,8 @@ def compile_elsewhere(imports: list[tuple[str, str]], jobs: list[Job], workers: 
     return compiled[0]
 
 
-def _signature(dtypes: list[str]) -> Any:
+def signature(dtypes: list[str] | tuple[str, ...]) -> Any:
+    """The one signature of every generated function: flat C-contiguous arrays of these dtypes."""
     import numba  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
@@ -78,7 +79,7 @@ def _main(spec_file: str) -> None:
         import_generated(module, Path(path))
     for module, function, dtypes in spec["jobs"]:
         fn = getattr(sys.modules[module], function)
-        fn.compile(_signature(dtypes))
+        fn.compile(signature(dtypes))
         print(function, int(sum(fn.stats.cache_misses.values()) > 0), flush=True)
 
 

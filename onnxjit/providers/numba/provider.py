@@ -94,7 +94,6 @@ class NumbaExecutable:
         self._bindings: dict[tuple, list[SegmentBinding]] = {}
         self._lock = threading.Lock()
         self._shape_steps = shape_steps_per_segment(self.plan)
-        self._scratch = {"float32": np.zeros(0, np.float32), "float64": np.zeros(0, np.float64)}
         self.const_arenas = [self.layout.const_arenas[dt] for dt in sorted(self.layout.const_arenas)]
 
     # --- construction -----------------------------------------------------------------------
@@ -117,10 +116,7 @@ class NumbaExecutable:
         driver's entry unusable, Numba compiles it and its kernels together)."""
         import time
 
-        import numba
-
-        def signature(dtypes: tuple[str, ...]):
-            return numba.types.void(*[numba.types.Array(numba.from_dtype(np.dtype(d)), 1, "C") for d in dtypes])
+        from onnxjit.providers.numba.compile_pool import signature  # noqa: PLC0415
 
         jobs = [(name, sig) for name, sigs in self.module_info.kernel_signatures.items() for sig in sigs] \
             if self.written else []
