@@ -183,7 +183,7 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
             body = [f"    er0 = t * ({rows}) // T", f"    er1 = (t + 1) * ({rows}) // T"]
             body += epilogue_lines(step, plan, outs, None, step.inputs, ins, 0, "    ", rows=("er0", "er1"), split=split)
             return _parallel(NUMBA_JIT + "\ndef _jobs(t, T, " + ", ".join(args) + "):\n" + "\n".join(body) + "\n",
-                             PARALLEL_KERNEL, args), args
+                             PARALLEL_KERNEL.replace("ALONE\n", ""), args), args
         body = epilogue_lines(step, plan, outs, None, step.inputs, ins, 0, "    ")
         src = NUMBA_JIT + "\ndef KERNEL(" + ", ".join(args) + "):\n" + "\n".join(body) + "\n"
         return src, args
@@ -239,6 +239,7 @@ PARALLEL_SMALL = {"softmax": "q[0] * q[1] * q[2] < 32768", "logsoftmax": "q[0] *
 PARALLEL_KERNEL = '''
 @nb.njit(parallel=True, cache=True, error_model="numpy")
 def KERNEL(ARGS):
+ALONE
     T = WORKERS
     for t in nb.prange(T):
         _jobs(np.int64(t), np.int64(T), ARGS)
@@ -275,12 +276,12 @@ def _render_jobs(step: Step, plan: KernelPlan, lines: list[str], skeleton: str, 
         jobs += "\n" + NUMBA_JIT + "\ndef _after(t, T, " + ", ".join(args) + "):\n" + head + "\n".join(body) + "\n"
         kernel = kernel.rstrip("\n") + PARALLEL_AFTER
     small = PARALLEL_SMALL.get(step.op)
+    alone = ""
     if small:  # checked before any thread is woken
-        alone = ["    if " + small + ":", "        _jobs(np.int64(0), np.int64(1), ARGS)"]
-        if "_after(" in kernel:
-            alone.append("        _after(np.int64(0), np.int64(1), ARGS)")
-        kernel = kernel.replace("    T = WORKERS\n", "\n".join([lines[0]] + alone + ["        return", "    T = WORKERS", ""]))
-    return _parallel(jobs, kernel, args), args
+        calls = ["_jobs"] + (["_after"] if "_after(" in kernel else [])
+        alone = "\n".join([lines[0], f"    if {small}:"] + [f"        {f}(np.int64(0), np.int64(1), ARGS)" for f in calls]
+                          + ["        return"])
+    return _parallel(jobs, kernel.replace("ALONE\n", alone + "\n" if alone else ""), args), args
 
 
 # An elementwise kernel is parallel only when its shape is known to be large: a parallel kernel
