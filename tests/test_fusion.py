@@ -30,7 +30,7 @@ def test_view_read_after_host_step_keeps_its_producers_buffer() -> None:
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [24]),
          helper.make_tensor_value_info("nz", TensorProto.INT64, [1, None])],
         [helper.make_tensor("shape", TensorProto.INT64, [1], [24]), helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     sess = _session(model, "NumbaExecutionProvider")
     kinds = [s.kind for s in sess._executable.plan.steps]
     assert StepKind.HOST in kinds and kinds.index(StepKind.HOST) < kinds.index(StepKind.VIEW)

@@ -39,7 +39,7 @@ def triton_device(monkeypatch):
 
 def _model(nodes, inputs, outputs, inits=(), opset=17) -> onnx.ModelProto:
     graph = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=8)
 
 
 def _vi(name, shape, dtype=F):

@@ -217,14 +217,14 @@ def triton_type_name(dtype: np.dtype) -> str:
 
 def triton_literal(value, dtype: np.dtype) -> str:
     """A typed scalar (`tl.full([], v, dtype)`): strongly typed like Numba's `np.float32(v)`, exact for
-    float64, and usable where a Python number is not (`.to(...)`). NaN and infinities are the
-    prelude's constexprs."""
+    float64, and usable where a Python number is not (`.to(...)`). NaN is `math.nan`;
+    the infinities are the prelude's constexprs."""
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         text = "1" if value else "0"
     elif dtype.kind == "f":
         v = float(value)
-        text = "_NAN" if math.isnan(v) else ("_INF" if v > 0 else "_NINF") if math.isinf(v) else repr(v)
+        text = "math.nan" if math.isnan(v) else ("_INF" if v > 0 else "_NINF") if math.isinf(v) else repr(v)
     else:
         text = str(int(value))
     return f"tl.full([], {text}, {triton_type_name(dtype)})"

@@ -120,9 +120,9 @@ REDUCE_HOW = {
     "sum": ("0.0", "acc + xv", "tl.reduce(acc, 1, tl.standard._sum_combine)"),
     "mean": ("0.0", "acc + xv", "tl.reduce(acc, 1, tl.standard._sum_combine) / L"),
     "max": ("_NINF", "tl.where((xv > acc) | (xv != xv), xv, acc)",
-            "tl.where(tl.reduce((acc != acc).to(tl.int32), 1, tl.standard._sum_combine) > 0, _NAN, tl.reduce(acc, 1, tl.standard._elementwise_max))"),
+            "tl.where(tl.reduce((acc != acc).to(tl.int32), 1, tl.standard._sum_combine) > 0, math.nan, tl.reduce(acc, 1, tl.standard._elementwise_max))"),
     "min": ("_INF", "tl.where((xv < acc) | (xv != xv), xv, acc)",
-            "tl.where(tl.reduce((acc != acc).to(tl.int32), 1, tl.standard._sum_combine) > 0, _NAN, tl.reduce(acc, 1, tl.standard._elementwise_min))"),
+            "tl.where(tl.reduce((acc != acc).to(tl.int32), 1, tl.standard._sum_combine) > 0, math.nan, tl.reduce(acc, 1, tl.standard._elementwise_min))"),
 }
 REDUCE_LAUNCH = '''
     kept, reduced, strides = _reduce_geometry(p, NR)
