@@ -66,8 +66,9 @@ def compile_launch(fn: Any, args: tuple, meta: dict, target: Any) -> tuple[str, 
     backend = make_backend(target)
     kwargs = dict(meta)
     kwargs["debug"] = kwargs.get("debug", fn.debug) or knobs.runtime.debug
-    kwargs["instrumentation_mode"] = knobs.compilation.instrumentation_mode
-    kwargs["fpsan_homomorphic_casts"] = knobs.compilation.fpsan_homomorphic_casts
+    for knob in ("instrumentation_mode", "fpsan_homomorphic_casts"):  # the second is Triton >= 3.7's
+        if hasattr(knobs.compilation, knob):
+            kwargs[knob] = getattr(knobs.compilation, knob)
     binder = create_function_from_signature(fn.signature, fn.params, backend)
     bound, specialization, options = binder(*args, **kwargs)
     key = f"{fn.__name__}:{compute_cache_key({}, specialization, options)}"
