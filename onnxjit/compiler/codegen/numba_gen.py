@@ -17,8 +17,9 @@ import numpy as np
 
 from onnxjit.compiler.codegen.exprs import NUMBA_JIT, NUMBA_PRELUDE, literal, print_exprs
 from onnxjit.compiler.codegen.numba_helpers import CONV_HELPERS, GEMM, IM2COL
+from onnxjit.compiler.codegen.numba_microkernel import SOURCE_HASH as MICROKERNEL_HASH
 from onnxjit.compiler.codegen.numba_templates import SKELETONS, SKELETONS_AFTER
-from onnxjit.compiler.fusion.binding import CONV_TILE
+from onnxjit.compiler.fusion.binding import CONV_OUT_TILE, CONV_TILE
 from onnxjit.compiler.fusion.layout import Layout, data_inputs, data_roles
 from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind
 from onnxjit.compiler.fusion.templates import same_shape_static
@@ -313,7 +314,7 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
     p, op = step.params, step.op
     dt = plan.types[step.inputs[0]].dtype if step.inputs[0] in plan.types else np.dtype(np.float32)
     if op == "conv":
-        return {"HAS_BIAS": str(bool(p["has_bias"])), "CONV_TILE": str(CONV_TILE),
+        return {"HAS_BIAS": str(bool(p["has_bias"])), "CONV_TILE": str(CONV_TILE), "CONV_OUT_TILE": str(CONV_OUT_TILE),
                 "BIAS": "b" if p["has_bias"] else "w[:0]"}
     if op in ("maxpool", "avgpool"):
         t = np.dtype(dt)
@@ -384,9 +385,9 @@ MAX_KERNELS_PER_DRIVER = 24
 # The heavy templates' helpers (BLAS calls, im2col, conv jobs) live in one module of their own,
 # named after its source like the kernels, that every kernel using them imports: they compile once
 # per machine, not once per kernel.
-HELPER_SOURCE = f"{KERNEL_HEADER}{GEMM}{IM2COL}{CONV_HELPERS}"
+HELPER_SOURCE = f"{KERNEL_HEADER}# micro-kernel {MICROKERNEL_HASH}\n{GEMM}{IM2COL}{CONV_HELPERS}"
 HELPER_MODULE = "onnxjit_kernel_helpers_" + hashlib.sha256(HELPER_SOURCE.encode()).hexdigest()[:16]
-HELPER_NAMES = ("_conv_band", "_dw_plane", "_gemm", "_gemm_small_nt", "_im2col", "_split")
+HELPER_NAMES = ("_conv_band", "_dw_plane", "_gemm", "_gemm_small_nt", "_im2col", "_mm", "_split")
 
 
 def uses_helpers(src: str) -> bool:

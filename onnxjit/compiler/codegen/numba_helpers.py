@@ -4,6 +4,37 @@ that uses them imports, so they compile once per machine rather than once per ke
 
 IM2COL = '''
 @nb.njit(cache=True, error_model="numpy")
+def _im2col_shifted(xs, cr, c, H, W, dh, off, lo, hi, OH0, OH1):
+    """One im2col row (a (c, kh, kw) tap) when stride 1 keeps the width (W == OW): the tap is the
+    channel plane shifted by dh rows and off columns, so the rows whose input is inside the image are
+    one contiguous copy; then the columns outside it (hi..OW of one row and 0..lo of the next, one
+    contiguous gap) and the rows outside it are zeroed."""
+    OW = W
+    P = (OH1 - OH0) * OW
+    r0 = max(OH0, -dh)          # first output row whose input row is inside the image
+    r1 = min(OH1, H - dh)
+    if r1 <= r0 or hi <= lo:
+        for i in range(P):
+            cr[i] = 0
+        return
+    d0 = (r0 - OH0) * OW + lo
+    d1 = (r1 - 1 - OH0) * OW + hi
+    src = xs[(c * H + r0 + dh) * W + lo + off:]
+    dst = cr[d0:d1]
+    for i in range(d1 - d0):
+        dst[i] = src[i]
+    for i in range(d0):
+        cr[i] = 0
+    for i in range(d1, P):
+        cr[i] = 0
+    if hi - lo < OW:
+        for oh in range(r0 - OH0, r1 - 1 - OH0):
+            gap = cr[oh * OW + hi:(oh + 1) * OW + lo]
+            for i in range(OW - hi + lo):
+                gap[i] = 0
+
+
+@nb.njit(cache=True, error_model="numpy")
 def _im2col(xs, col, CG, H, W, KH, KW, OH0, OH1, OW, SH, SW, PT, PL, DH, DW):
     """Columns for output rows OH0..OH1: col is (CG*KH*KW, (OH1-OH0)*OW). Per kernel column kw the
     output columns whose input is inside the image form one range lo..hi; outside it is padding."""
@@ -15,6 +46,9 @@ def _im2col(xs, col, CG, H, W, KH, KW, OH0, OH1, OW, SH, SW, PT, PL, DH, DW):
                 off = kw * DW - PL
                 lo = min(OW, 0 if off >= 0 else (-off + SW - 1) // SW)
                 hi = max(lo, min(OW, (W - off + SW - 1) // SW))
+                if SH == 1 and SW == 1 and W == OW:
+                    _im2col_shifted(xs, col[row:row + P], c, H, W, kh * DH - PT, off, lo, hi, OH0, OH1)
+                    continue
                 for oh in range(OH0, OH1):
                     ih = oh * SH - PT + kh * DH
                     # explicit loops over views: Numba's slice assignment costs ~7x more per row
@@ -43,6 +77,8 @@ def _im2col(xs, col, CG, H, W, KH, KW, OH0, OH1, OW, SH, SW, PT, PL, DH, DW):
 # (column-major) BLAS entry; named as an external symbol it keeps callers cacheable.
 GEMM = '''
 from numba import types as _nbt
+
+from onnxjit.compiler.codegen.numba_microkernel import MR as _MR, gemm_block as _gemm_block
 
 _xxgemm = _nbt.ExternalFunction("numba_xxgemm", _nbt.intc(
     _nbt.char, _nbt.char, _nbt.char, _nbt.intp, _nbt.intp, _nbt.intp, _nbt.voidptr, _nbt.voidptr, _nbt.intp,
@@ -121,6 +157,60 @@ def _gemm(M, N, K, a, lda, ta, b, ldb, tb, c, ldc, beta):
     # C^T = op(b)^T op(a)^T in BLAS's column-major terms
     _xxgemm(115 if c.itemsize == 4 else 100, 84 if tb else 78, 84 if ta else 78, N, M, K, ab[0:].ctypes,
             b.ctypes, max(1, ldb), a.ctypes, max(1, lda), ab[1:].ctypes, c.ctypes, max(1, ldc))
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _pack_a(a, lda, i0, m, k0, kc, ap):
+    """ap[k * MR + r] = a[i0 + r, k0 + k] for r < m, 0 for m <= r < MR: one MR-row panel of a, k-major,
+    so that the micro-kernel's broadcasts walk one stream instead of MR rows (rows lda apart share
+    cache sets when lda is a multiple of 1024 floats, and the panel thrashed L1 at a third of the speed)."""
+    for r in range(_MR):
+        if r < m:
+            src = a[(i0 + r) * lda + k0:(i0 + r) * lda + k0 + kc]
+            for k in range(kc):
+                ap[k * _MR + r] = src[k]
+        else:
+            for k in range(kc):
+                ap[k * _MR + r] = 0
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _mm(M, N, K, a, lda, b, ldb, c, ldc, accumulate, bias, use_bias):
+    """c[:M, :N] (rows ldc apart) (+)= a (M, K; rows lda apart) @ b (K, N; rows ldb apart) (+ bias[:M],
+    one per row, with use_bias), row-major, with the micro-kernel (numba_microkernel.py). Both are read
+    in place, so b should be in cache (an im2col band), except that a is packed per KC-long piece of
+    k when its rows are a multiple of 4 KB apart: then an MR-row panel falls in one L1 cache set and
+    thrashes (a third of the speed). Packing costs about as much as the product when N is small, so
+    it is not done otherwise. Within a piece the smaller operand is the one re-read: with more rows
+    than columns each MR-row panel of a is used once while b's (KC, N) block comes from cache, else
+    each KC-by-one-vector strip of b is read once while a's piece comes from cache."""
+    if M <= 0 or N <= 0:
+        return
+    L = 64 // c.itemsize  # one 512-bit vector of columns
+    KC = 256
+    rows_first = M > N
+    pack = (lda * c.itemsize) % 4096 == 0
+    ap = np.empty(((M + _MR - 1) // _MR * _MR * KC) if pack else 0, c.dtype)
+    ia = 1 if pack else lda
+    ka = _MR if pack else 1
+    for k0 in range(0, max(K, 1), KC):
+        kc = min(KC, K - k0)
+        acc = accumulate or k0 > 0
+        if pack:
+            for i in range(0, M, _MR):
+                _pack_a(a, lda, i, min(_MR, M - i), k0, kc, ap[i * kc:])
+        if rows_first:
+            for i in range(0, M, _MR):
+                ao = i * kc if pack else i * lda + k0
+                for j in range(0, N, L):
+                    _gemm_block(kc, ap if pack else a, ao, ia, ka, b, k0 * ldb + j, ldb, c, i * ldc + j, ldc,
+                                min(_MR, M - i), min(L, N - j), acc, bias, i, use_bias)
+        else:
+            for j in range(0, N, L):
+                for i in range(0, M, _MR):
+                    ao = i * kc if pack else i * lda + k0
+                    _gemm_block(kc, ap if pack else a, ao, ia, ka, b, k0 * ldb + j, ldb, c, i * ldc + j, ldc,
+                                min(_MR, M - i), min(L, N - j), acc, bias, i, use_bias)
 '''
 
 # The conv jobs (see the conv skeleton in numba_templates.py).
@@ -134,18 +224,10 @@ def _conv_band(q, sc, n, g, oh0, oh1, m0, m1, x, w, b, y, has_bias):
     B = (oh1 - oh0) * OW
     xo = (n * C + g * CG) * HW
     yo = (n * M + m0) * P + oh0 * OW
-    if KH == 1 and KW == 1 and SH == 1 and SW == 1 and PT == 0 and PL == 0:
-        # the band's input rows are the product's columns, read in place
-        _gemm(m1 - m0, B, K, w[m0 * K:], K, False, x[xo + oh0 * OW:], HW, False, y[yo:], P, 0.0)
-    else:
-        _im2col(x[xo:xo + CG * HW], sc, CG, H, W, KH, KW, oh0, oh1, OW, SH, SW, PT, PL, DH, DW)
-        _gemm(m1 - m0, B, K, w[m0 * K:], K, False, sc, B, False, y[yo:], P, 0.0)
-    if has_bias:
-        for m in range(m0, m1):
-            bm = b[m]
-            yr = y[(n * M + m) * P + oh0 * OW:(n * M + m) * P + oh0 * OW + B]
-            for i in range(B):
-                yr[i] += bm
+    # the band's columns, copied even for a 1x1 conv: read in place, rows HW apart, the product's
+    # column strips touch a new page per row and wait on memory
+    _im2col(x[xo:xo + CG * HW], sc, CG, H, W, KH, KW, oh0, oh1, OW, SH, SW, PT, PL, DH, DW)
+    _mm(m1 - m0, B, K, w[m0 * K:], K, sc, B, y[yo:], P, False, b[m0:] if has_bias else y[:0], has_bias)
 
 
 @nb.njit(cache=True, error_model="numpy")

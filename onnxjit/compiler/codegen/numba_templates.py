@@ -35,10 +35,22 @@ CONV_SETUP = '''
     SS = 0 if depthwise else K * RB1 * OW
     if SS > 0:
         T = max(1, min(T, scratch.size // SS))
-    RB = max(1, min(RB1, (OH * N * G + T - 1) // T // max(1, N * G)))
-    NBAND = (OH + RB - 1) // RB
-    MCH = 1 if depthwise else max(1, min(MG, T // (N * G * NBAND)))
-    MC = (MG + MCH - 1) // MCH
+    if MG > OH * OW:
+        # more weights than output columns (a late layer): bands as tall as the scratch allows,
+        # and the jobs share out the output channels, so that each reads its share of the
+        # weights once rather than every thread reading all of them
+        RB = RB1
+        NBAND = (OH + RB - 1) // RB
+        MCH = max(T // (N * G * NBAND), (MG * RB * OW + CONV_OUT_TILE - 1) // CONV_OUT_TILE)
+    else:
+        RB = max(1, min(RB1, (OH * N * G + T - 1) // T // max(1, N * G)))
+        # and fewer still when a band's output would not stay in cache for the epilogue
+        RB = max(1, min(RB, CONV_OUT_TILE // (MG * OW)))
+        NBAND = (OH + RB - 1) // RB
+        MCH = T // (N * G * NBAND)
+    MCH = 1 if depthwise else max(1, min(MG, MCH))
+    MC = max(1, min(MG, ((MG + MCH - 1) // MCH + 15) // 16 * 16))  # whole 16-row panels of the micro-kernel
+    MCH = (MG + MC - 1) // MC
     NJ = N * G if depthwise else N * G * NBAND * MCH
     if t >= T:
         return

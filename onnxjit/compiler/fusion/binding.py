@@ -13,6 +13,7 @@ from onnxjit.compiler.fusion.templates import bcast_shape, bcast_strides, bind_s
 from onnxjit.compiler.ops.registry import lookup
 
 CONV_TILE = 262144  # elements of a conv's im2col band (~1 MB of float32, a core's L2); sizes its scratch
+CONV_OUT_TILE = 65536  # elements of a conv band's output, which its epilogue reads back from cache
 from onnxjit.errors import RuntimeException
 
 
