@@ -52,6 +52,25 @@ def test_conv_jobs_with_fused_epilogue(n, c, h, m, k, s, p, g, threads) -> None:
                    "r": rng.standard_normal(res_shape).astype(np.float32)}, threads)
 
 
+# Stride 1 with the input's width (im2col as one shifted copy per tap): asymmetric pads, dilation,
+# a pad past the kernel's reach; and the product's special paths: 1024 input channels (weights rows
+# 4 KB apart, packed), more output channels than pixels (jobs share the channels out).
+CONV_PATHS = [  # (C, H, W, M, kernel, pads t/l/b/r, dilation)
+    (4, 6, 7, 5, 3, (2, 2, 0, 0), 1), (4, 6, 7, 5, 3, (0, 0, 2, 2), 1), (3, 8, 9, 4, 3, (2, 2, 2, 2), 2),
+    (2, 5, 5, 3, 3, (3, 1, 3, 1), 1), (1024, 3, 3, 20, 1, (0, 0, 0, 0), 1), (8, 2, 3, 70, 3, (1, 1, 1, 1), 1)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("c,h,w_,m,k,pads,d", CONV_PATHS)
+def test_conv_shifted_im2col_and_product_paths(c, h, w_, m, k, pads, d, threads) -> None:
+    w = rng.standard_normal((m, c, k, k)).astype(np.float32)
+    b = rng.standard_normal(m).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=list(pads), dilations=[d, d]),
+             helper.make_node("Relu", ["c"], ["y"])]
+    model = _model(nodes, [("x", [1, c, h, w_])], {"w": w, "b": b})
+    _check(model, {"x": rng.standard_normal((1, c, h, w_)).astype(np.float32)}, threads)
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("a_shape,b_shape", [((8, 40), (40, 300)), ((70, 24), (24, 5)), ((3, 7, 16), (16, 9)),
                                              ((2, 3, 5, 8), (2, 1, 8, 6)), ((1, 9), (9, 200))])

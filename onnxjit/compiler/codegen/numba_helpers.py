@@ -191,26 +191,22 @@ def _mm(M, N, K, a, lda, b, ldb, c, ldc, accumulate, bias, use_bias):
     rows_first = M > N
     pack = (lda * c.itemsize) % 4096 == 0
     ap = np.empty(((M + _MR - 1) // _MR * _MR * KC) if pack else 0, c.dtype)
+    src = ap if pack else a
     ia = 1 if pack else lda
     ka = _MR if pack else 1
+    NI = (M + _MR - 1) // _MR
+    NJ = (N + L - 1) // L
     for k0 in range(0, max(K, 1), KC):
         kc = min(KC, K - k0)
         acc = accumulate or k0 > 0
         if pack:
             for i in range(0, M, _MR):
                 _pack_a(a, lda, i, min(_MR, M - i), k0, kc, ap[i * kc:])
-        if rows_first:
-            for i in range(0, M, _MR):
-                ao = i * kc if pack else i * lda + k0
-                for j in range(0, N, L):
-                    _gemm_block(kc, ap if pack else a, ao, ia, ka, b, k0 * ldb + j, ldb, c, i * ldc + j, ldc,
-                                min(_MR, M - i), min(L, N - j), acc, bias, i, use_bias)
-        else:
-            for j in range(0, N, L):
-                for i in range(0, M, _MR):
-                    ao = i * kc if pack else i * lda + k0
-                    _gemm_block(kc, ap if pack else a, ao, ia, ka, b, k0 * ldb + j, ldb, c, i * ldc + j, ldc,
-                                min(_MR, M - i), min(L, N - j), acc, bias, i, use_bias)
+        for u in range(NI * NJ):  # one call site: the micro-kernel is inlined where it is called
+            i = (u // NJ if rows_first else u % NI) * _MR
+            j = (u % NJ if rows_first else u // NI) * L
+            _gemm_block(kc, src, i * kc if pack else i * lda + k0, ia, ka, b, k0 * ldb + j, ldb, c, i * ldc + j, ldc,
+                        min(_MR, M - i), min(L, N - j), acc, bias, i, use_bias)
 '''
 
 # The conv jobs (see the conv skeleton in numba_templates.py).

@@ -193,7 +193,7 @@ SKELETONS["gmp"] = '''
 '''
 
 # MatMul and Gemm: jobs of whole products (one per batch matrix when there are enough of them) or
-# of row or column blocks of one, computed through BLAS in place; the epilogue runs afterwards over
+# of row or column blocks of one, computed in place by the micro-kernel (MatMul) or BLAS (Gemm); the epilogue runs afterwards over
 # rows of the output shared among the threads (see `SKELETONS_AFTER`).
 SKELETONS["matmul"] = '''
     NB = q[0]; M = q[1]; K = q[2]; N = q[3]; RB = q[4]
@@ -221,8 +221,8 @@ SKELETONS["matmul"] = '''
             rem //= d
             ia += i * q[5 + RB + r]
             ib += i * q[5 + 2 * RB + r]
-        _gemm(r1 - r0, c1 - c0, K, a[(ia * M + r0) * K:], K, False, b[ib * K * N + c0:], N, False,
-              y[(bt * M + r0) * N + c0:], N, 0.0)
+        _mm(r1 - r0, c1 - c0, K, a[(ia * M + r0) * K:], K, b[ib * K * N + c0:], N,
+            y[(bt * M + r0) * N + c0:], N, False, y[:0], False)
 '''
 
 SKELETONS["gemm"] = '''

@@ -1,6 +1,8 @@
 """NumbaExecutionProvider: plan -> generated module -> on-disk cache -> njit drivers -> run."""
 from __future__ import annotations
 
+import contextlib
+
 import functools
 import sys
 import threading
@@ -32,6 +34,22 @@ def _c_contiguous(x: Any) -> np.ndarray:
     """`x` as a C-contiguous array of the same shape (np.ascontiguousarray makes a 0-d array 1-d)."""
     arr = np.asarray(x)
     return arr if arr.flags.c_contiguous else arr.copy(order="C")
+
+
+@contextlib.contextmanager
+def _driver_opt(driver: bool):
+    """LLVM optimisation at -O1 while a driver compiles: a driver only calls its kernels, whose code was
+    optimised when they compiled, and Numba runs the whole -O3 pipeline again over the driver's
+    module with every kernel it links (about a third of light_resnet50's cold compile)."""
+    import numba  # noqa: PLC0415
+
+    saved = numba.config.OPT
+    if driver:
+        numba.config.OPT = 1
+    try:
+        yield
+    finally:
+        numba.config.OPT = saved
 
 
 class NumbaProvider:
@@ -129,10 +147,12 @@ class NumbaExecutable:
         use_threads(self.threads)
         t0 = time.perf_counter()
         pooled = self._compile_in_workers(jobs, progress) if self.written else False
+        kernels = set(self.module_info.kernel_signatures)
         for done, (name, sig) in enumerate(jobs, 1):
             fn = getattr(self.module, name)
             try:
-                fn.compile(signature(sig))
+                with _driver_opt(name not in kernels):
+                    fn.compile(signature(sig))
             except Exception as exc:  # noqa: BLE001
                 if not self._cache_entry_broken(exc):
                     raise
