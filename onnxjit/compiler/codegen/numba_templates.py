@@ -193,8 +193,9 @@ SKELETONS["gmp"] = '''
 '''
 
 # MatMul and Gemm: jobs of whole products (one per batch matrix when there are enough of them) or
-# of row or column blocks of one, computed in place by the micro-kernel (MatMul) or BLAS (Gemm); the epilogue runs afterwards over
-# rows of the output shared among the threads (see `SKELETONS_AFTER`).
+# of row or column blocks of one, computed in place by the micro-kernel (MatMul) or BLAS (Gemm);
+# the epilogue runs afterwards over rows of the output shared among the threads (see
+# `SKELETONS_AFTER`).
 SKELETONS["matmul"] = '''
     NB = q[0]; M = q[1]; K = q[2]; N = q[3]; RB = q[4]
     flat = True
