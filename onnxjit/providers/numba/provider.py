@@ -1,8 +1,6 @@
 """NumbaExecutionProvider: plan -> generated module -> on-disk cache -> njit drivers -> run."""
 from __future__ import annotations
 
-import contextlib
-
 import functools
 import sys
 import threading
@@ -11,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from onnxjit.compiler.codegen.numba_gen import HELPER_MODULE, render_numba
+from onnxjit.compiler.codegen.numba_gen import HELPER_MODULE, render_numba, uses_helpers
 from onnxjit.compiler.fusion import GreedyFusion, build_plan
 from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
 from onnxjit.compiler.fusion.layout import build_layout
@@ -34,22 +32,6 @@ def _c_contiguous(x: Any) -> np.ndarray:
     """`x` as a C-contiguous array of the same shape (np.ascontiguousarray makes a 0-d array 1-d)."""
     arr = np.asarray(x)
     return arr if arr.flags.c_contiguous else arr.copy(order="C")
-
-
-@contextlib.contextmanager
-def _driver_opt(driver: bool):
-    """LLVM optimisation at -O1 while a driver compiles: a driver only calls its kernels, whose code was
-    optimised when they compiled, and Numba runs the whole -O3 pipeline again over the driver's
-    module with every kernel it links (about a third of light_resnet50's cold compile)."""
-    import numba  # noqa: PLC0415
-
-    saved = numba.config.OPT
-    if driver:
-        numba.config.OPT = 1
-    try:
-        yield
-    finally:
-        numba.config.OPT = saved
 
 
 class NumbaProvider:
@@ -124,20 +106,19 @@ class NumbaExecutable:
         return written
 
     def compile(self, progress: Any = None) -> float:
-        """Compile (or load from the cache) every driver for its one signature, now rather than on the
-        first run. `progress(done, total, name)` is called after each function.
+        """Compile (or load from the cache) every kernel and driver for its one signature, now rather
+        than on the first run, and fill the drivers' kernel-address table. `progress(done, total,
+        name)` is called after each function.
 
-        A new plan compiles its kernels one by one first (progress per kernel; a kernel shared with
-        another plan comes from the cache), then the drivers. A plan whose source was already in the
-        cache loads only its drivers: a driver's cached code holds the code of every kernel it calls,
-        so loading the kernels as well would cost time for functions nothing calls from Python (were a
-        driver's entry unusable, Numba compiles it and its kernels together)."""
+        Kernels come first (a new plan's in worker processes; a kernel shared with another plan comes
+        from the cache), then the drivers, which call the kernels at their addresses and link none of
+        their code (numba_calls.py)."""
         import time
 
-        from onnxjit.providers.numba.compile_pool import signature  # noqa: PLC0415
+        from onnxjit.compiler.codegen.numba_calls import native_address  # noqa: PLC0415
+        from onnxjit.providers.numba.compile_pool import driver_opt, signature  # noqa: PLC0415
 
-        jobs = [(name, sig) for name, sigs in self.module_info.kernel_signatures.items() for sig in sigs] \
-            if self.written else []
+        jobs = list(self.module_info.kernel_table)
         jobs += [(name, sig) for parts, sig in zip(self.module_info.drivers, self.module_info.driver_signatures)
                  for name in parts]
         jobs += [(name, sig) for steps, sig in zip(self.module_info.step_drivers, self.module_info.driver_signatures)
@@ -151,7 +132,7 @@ class NumbaExecutable:
         for done, (name, sig) in enumerate(jobs, 1):
             fn = getattr(self.module, name)
             try:
-                with _driver_opt(name not in kernels):
+                with driver_opt(name not in kernels):
                     fn.compile(signature(sig))
             except Exception as exc:  # noqa: BLE001
                 if not self._cache_entry_broken(exc):
@@ -166,6 +147,8 @@ class NumbaExecutable:
                 fn.compile(signature(sig))
             if progress is not None and (not pooled or done == len(jobs)):
                 progress(done, len(jobs), name)
+        self.kernel_addresses = np.array([native_address(getattr(self.module, name), signature(sig))
+                                          for name, sig in self.module_info.kernel_table], dtype=np.int64)
         return time.perf_counter() - t0
 
     def _compile_in_workers(self, jobs: list[tuple[str, tuple[str, ...]]], progress: Any) -> bool:
@@ -187,11 +170,28 @@ class NumbaExecutable:
             if progress is not None:
                 progress(min(count[0], len(jobs) - 1), len(jobs), name)
 
-        # only kernels: a driver links the kernels it calls, and compiles faster in a process that
-        # has them loaded (measured: light_resnet50's drivers took twice as long in workers)
-        spec = [(getattr(self.module, name).py_func.__module__, name, sig) for name, sig in jobs if name in kernels]
+        spec = [(self.module.__name__, name, sig, name not in kernels)  # the plan module names them all
+                for name, sig in self._costliest_first(jobs)]
         self.compiled_elsewhere += compile_elsewhere(imports, spec, workers, report)
         return True
+
+    def _costliest_first(self, jobs: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
+        """The order workers take jobs in: parallel kernels (a prange wrapper costs seconds), then the
+        other kernels, then drivers (no kernel code in them: they call kernels at their addresses).
+        One kernel that calls the shared helpers goes first and the others after the parallel kernels
+        that do not, so that a second worker rarely compiles the helpers again before the first has
+        cached them."""
+        def rank(job: tuple[str, tuple[str, ...]]) -> int:
+            fn = getattr(self.module, job[0])
+            source = self.module_info.kernel_modules.get(fn.py_func.__module__)
+            if source is None:
+                return 4  # a driver
+            parallel = "parallel=True" in source
+            return (1 if parallel else 3) + (uses_helpers(source) and parallel)
+
+        ranked = sorted(jobs, key=rank)
+        first = next((j for j in ranked if rank(j) == 2), None)
+        return ([first] if first else []) + [j for j in ranked if j is not first]
 
     @staticmethod
     def _cache_entry_broken(exc: Exception) -> bool:
@@ -229,7 +229,7 @@ class NumbaExecutable:
 
     def compile_stats(self) -> dict[str, Any]:
         return {"provider": self.name, "from_cache": self.from_cache, "kernels": len(self.layout.kernel_index),
-                "functions": self.module_info.kernel_count + sum(map(len, self.drivers)),
+                "functions": len(self.module_info.kernel_table) + sum(map(len, self.drivers)),
                 "compiled": self.compiled_kernels(), "compile_seconds": self.compile_seconds,
                 "cache_folder": str(self.folder)}
 
@@ -244,7 +244,7 @@ class NumbaExecutable:
             per = numba.config.NUMBA_NUM_THREADS
             scratch = [np.zeros(b.scratch.get("float32", 0) * per, np.float32),
                        np.zeros(b.scratch.get("float64", 0) * per, np.float64)]
-            b.arenas = [b.P] + self.const_arenas + work + bind + scratch
+            b.arenas = [b.P, self.kernel_addresses] + self.const_arenas + work + bind + scratch
         return b.arenas
 
     def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
