@@ -5,6 +5,8 @@ accumulation and float64 (8 lanes), against numpy."""
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
 import sys
 
 import numpy as np
@@ -56,3 +58,15 @@ def test_mm_rejects_mixed_dtypes(helpers) -> None:
     a = np.ones(4, np.float32)
     with pytest.raises(Exception):  # noqa: B017 - a Numba typing error
         helpers._mm(2, 2, 2, a, 2, np.ones(4, np.float64), 2, np.zeros(4, np.float32), 2, False, a, False)
+
+
+@pytest.mark.skipif(os.environ.get("ONNXJIT_GEMM_MR") is not None, reason="already the other block height")
+def test_mm_with_the_other_block_height() -> None:
+    """The same checks with the micro-kernel's block height for the other kind of CPU (6 rows without
+    AVX-512, 16 with it): the code this machine does not run."""
+    from onnxjit.compiler.codegen.numba_microkernel import MR
+
+    env = {**os.environ, "ONNXJIT_GEMM_MR": "6" if MR == 16 else "16"}
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
+                          "-k", "test_mm_matches_numpy or rejects"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]  # 5 were none collected

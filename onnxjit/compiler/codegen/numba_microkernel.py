@@ -1,14 +1,16 @@
 """A register-blocked GEMM micro-kernel for Numba, written in LLVM IR.
 
 `gemm_block` computes one block of C = A @ B (row-major, in place, leading dimensions given): up to
-MR rows of C by one vector width of columns (16 float32 or 8 float64). Its MR accumulators are vector
+MR rows of C by one 512-bit vector of columns (16 float32 or 8 float64). Its MR accumulators are vector
 registers that live across the whole K loop; each step loads one vector of B's row k, broadcasts
 A[i, k] for the MR rows and does MR fused multiply-adds. Numba's own loops cannot express this: LLVM
 vectorises the innermost loop, and with the k loop innermost it keeps the columns scalar (about 6
 GFLOP/s measured, against 100 and more here).
 
 Blocks at the matrix's edge are handled without reading or writing outside it: columns past n are
-masked (AVX-512 masked loads and stores), rows past m read row m - 1 and are not stored.
+masked (masked loads and stores: AVX-512 masks, or vmaskmov on AVX2; a whole vector loads B plainly),
+rows past m read row m - 1 and are not stored. The results do not depend on where a row falls in a
+block: every element is one FMA chain over k in order, so equal rows give equal results (as MLAS does).
 
 The kernel is inlined into its caller's machine code, so Numba's on-disk cache of the caller holds
 it; `SOURCE_HASH` goes into the name of the generated helper module so that a change here is a new
@@ -24,7 +26,25 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-MR = 16  # rows of C per block: 16 accumulator registers, plus B's vector and A's broadcast
+
+
+def rows_per_block() -> int:
+    """MR for the CPU Numba compiles for: 16 rows with AVX-512 (16 accumulator registers of the 32,
+    plus B's vector and A's broadcast); 6 rows without, where a 512-bit vector is two of AVX2's 16
+    registers (12 accumulators: the classic 6x16 kernel; 16 rows spilled and ran 3x slower).
+    ONNXJIT_GEMM_MR overrides it (tests run the other width)."""
+    import os  # noqa: PLC0415
+
+    import llvmlite.binding as ll  # noqa: PLC0415
+    from numba.core import config  # noqa: PLC0415
+
+    if os.environ.get("ONNXJIT_GEMM_MR"):
+        return int(os.environ["ONNXJIT_GEMM_MR"])
+    features = config.CPU_FEATURES if config.CPU_FEATURES is not None else ll.get_host_cpu_features().flatten()
+    return 16 if "+avx512f" in features.split(",") else 6
+
+
+MR = rows_per_block()  # rows of C per block
 SOURCE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 _I32 = ir.IntType(32)
@@ -107,13 +127,31 @@ def gemm_block(typingctx, K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumu
             with builder.if_then(builder.and_(start_bias, rows[i])):
                 builder.store(_splat(builder, builder.load(builder.gep(pbias, [ir.Constant(_I64, i)])), lanes), acc)
             accs.append(acc)
-        with cgutils.for_range(builder, K) as loop:
-            k = loop.index
-            bv = builder.call(mload, [builder.bitcast(builder.gep(pb, [builder.mul(k, ldb)]), vptr_t), align,
-                                      cols, zero])
-            for i in range(MR):
-                av = _splat(builder, builder.load(builder.gep(row_a[i], [builder.mul(k, ka)])), lanes)
-                builder.store(builder.call(fma, [av, bv, builder.load(accs[i])]), accs[i])
+        def k_loop(masked: bool, unit: bool) -> None:
+            with cgutils.for_range(builder, K) as loop:
+                k = loop.index
+                pbk = builder.bitcast(builder.gep(pb, [builder.mul(k, ldb)]), vptr_t)
+                bv = builder.call(mload, [pbk, align, cols, zero]) if masked else builder.load(pbk, align=align.constant)
+                ak = k if unit else builder.mul(k, ka)
+                for i in range(MR):
+                    av = _splat(builder, builder.load(builder.gep(row_a[i], [ak])), lanes)
+                    builder.store(builder.call(fma, [av, bv, builder.load(accs[i])]), accs[i])
+
+        # A whole vector of columns loads B plainly: masked loads cost more than plain ones (on AVX2,
+        # vmaskmov, two per vector). A's rows read in place (ka == 1) index every row with k itself,
+        # so the rows share one induction variable (with ka unknown, LLVM kept one pointer per row
+        # and, short of registers on AVX2, spilled them every step).
+        whole = builder.icmp_signed("==", n, ir.Constant(_I64, lanes))
+        unit = builder.icmp_signed("==", ka, ir.Constant(_I64, 1))
+        with builder.if_else(whole) as (full, edge):
+            with full:
+                with builder.if_else(unit) as (u, g):
+                    with u:
+                        k_loop(False, True)
+                    with g:
+                        k_loop(False, False)
+            with edge:
+                k_loop(True, False)
         for i in range(MR):
             with builder.if_then(rows[i]):
                 builder.call(mstore, [builder.load(accs[i]), builder.bitcast(row_c[i], vptr_t), align, cols])
