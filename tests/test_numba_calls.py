@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numba import types
 
-from onnxjit.compiler.codegen.numba_calls import call_kernel, native_address
+from onnxjit.compiler.codegen.numba_calls import call_kernel, native_address, view
 
 F32 = types.Array(types.float32, 1, "C")
 I64 = types.Array(types.int64, 1, "C")
@@ -68,3 +68,23 @@ def test_driver_links_no_kernel_code(table) -> None:
         name = next(iter(kernel.overloads.values())).fndesc.llvm_func_name
         assert f"@{name}(" not in ir and f"@\"{name}\"(" not in ir, f"{kernel.__name__} was linked in"
     assert "scale must not be negative" not in ir
+
+
+@numba.njit
+def fill_view(arena, start, n, value):
+    v = view(arena, start, n)
+    for i in range(v.shape[0]):
+        v[i] = value
+    return v.shape[0]
+
+
+def test_view_is_a_window_of_its_arena_and_checks_its_bounds() -> None:
+    arena = np.zeros(10, np.float32)
+    for _ in range(1000):  # shares the arena's memory: a refcount slip would free it under us
+        assert fill_view(arena, 3, 4, 2.0) == 4
+    np.testing.assert_array_equal(arena, [0, 0, 0, 2, 2, 2, 2, 0, 0, 0])
+    assert fill_view(arena, 10, 0, 1.0) == 0  # empty, at the end
+    for start, n in ((8, 3), (-1, 2), (2, -1)):
+        with pytest.raises(IndexError, match="outside its arena"):
+            fill_view(arena, start, n, 1.0)
+    np.testing.assert_array_equal(arena, [0, 0, 0, 2, 2, 2, 2, 0, 0, 0])

@@ -7,8 +7,8 @@ Jobs are handed out one at a time, in the caller's order, to whichever worker is
 first keeps the workers' shares even; a fixed split left one worker idle for seconds).
 
 Worker protocol: argv[1] is a JSON file {"imports": [[module, path], ...]}; then each line on stdin
-is a job [module, function, [dtype, ...], driver], and the worker answers each with a line: the function's
-name, then 1 when it compiled it, 0 when the cache had it."""
+is a job [module, function, [dtype, ...], driver], and the worker answers each with a line: the
+function's name, then 1 when it compiled it, 0 when the cache had it."""
 from __future__ import annotations
 
 import contextlib
