@@ -326,14 +326,14 @@ def kernel_module_source(kind: str, src: str) -> str:
 
 def job_functions(src: str) -> list[str]:
     """The job functions a parallel kernel calls at addresses L[0], L[1] (none for a serial kernel)."""
-    return [f for f in ("_jobs", "_after") if f"def {f}(" in src and f"call_kernel(L[" in src]
+    return [f for f in ("_jobs", "_after") if f"def {f}(" in src and "call_kernel(L[" in src]
 
 
 class NumbaModule:
     """Source text of a compiled plan plus what the runtime needs to call it."""
 
     def __init__(self, source: str, drivers: list[list[str]], kernel_count: int, arg_order: list[list[str]],
-                 kernel_signatures: dict[str, list[tuple[str, ...]]], driver_signatures: list[tuple[str, ...]],
+                 kernel_table: list[tuple[str, tuple[str, ...]]], driver_signatures: list[tuple[str, ...]],
                  kernel_modules: dict[str, str] | None = None):
         self.source = source               # the plan module: kernel imports and drivers
         self.kernel_modules = kernel_modules or {}  # module name -> source, imported by the plan module
@@ -341,9 +341,9 @@ class NumbaModule:
         self.kernel_count = kernel_count   # distinct kernel functions
         self.arg_order = arg_order         # per driver: the argument names after the arenas
         # Every argument is a flat C-contiguous array: a signature is the tuple of their dtype names.
-        self.kernel_signatures = kernel_signatures
-        # the drivers' table K: entry i is the address of kernel_table[i] = (function, signature)
-        self.kernel_table: list[tuple[str, tuple[str, ...]]] = []
+        # The drivers' table K: entry i is the address of kernel_table[i] = (function, signature).
+        self.kernel_table = kernel_table
+        self.kernel_names = {name for name, _ in kernel_table}  # kernels and job functions, not drivers
         self.driver_signatures = driver_signatures
         self.step_drivers: list[list[tuple[int, str]]] = []  # per segment: (plan step, driver) when profiling
 
@@ -360,7 +360,7 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
     parts = [HEADER]
     kernels: dict[str, str] = {}          # source hash -> function name
     kernel_modules: dict[str, str] = {}   # module name -> source
-    step_kernel: dict[int, tuple[str, list[str]]] = {}
+    step_kernel: dict[int, tuple[str, list[str], list[str]]] = {}
     for k in layout.kernel_index:
         step = plan.steps[k]
         src, args = render_kernel(step, plan)
@@ -368,6 +368,7 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
         # the hash names the module: it covers everything the module holds (transpose and expand
         # share a loop, not a kernel name)
         h = hashlib.sha256(f"{kind}\n{src}".encode()).hexdigest()[:16]
+        job_fns = job_functions(src)
         if h not in kernels:
             name = f"{kind}_{h}"
             kernels[h] = name
@@ -375,13 +376,12 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
             if uses_helpers(src) and HELPER_MODULE not in kernel_modules:  # imported before its users
                 kernel_modules[HELPER_MODULE] = HELPER_SOURCE
             kernel_modules[module] = kernel_module_source(kind, src.replace("def KERNEL(", f"def {name}("))
-            parts.append(f"from {module} import {', '.join([name] + [f'{f} as {name}{f}' for f in job_functions(src)])}")
-        step_kernel[k] = (kernels[h], args, job_functions(src))
+            parts.append(f"from {module} import {', '.join([name] + [f'{f} as {name}{f}' for f in job_fns])}")
+        step_kernel[k] = (kernels[h], args, job_fns)
     L = len(layout.kernel_index) + 1
     imports_end = len(parts)
     located_index = {v: u for u, v in enumerate(layout.located)}
     arg_ids: dict[str, int] = {}
-    kernel_sigs: dict[str, list[tuple[str, ...]]] = {}
     table: dict[tuple[str, tuple[str, ...]], int] = {}  # (kernel, signature) -> its entry in K
 
     def dtype_of(v: str) -> str:
@@ -432,13 +432,8 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
             if job_fns:  # a parallel kernel: its jobs' addresses, in adjacent entries of K, come first
                 inner = (SCALAR_INT64, SCALAR_INT64) + tuple(sig)
                 at = [table.setdefault((fname + f, inner), len(table)) for f in job_fns]
-                for f in job_fns:
-                    if inner not in kernel_sigs.setdefault(fname + f, []):
-                        kernel_sigs[fname + f].append(inner)
                 call_args = [f"view(K, {at[0]}, {len(at)})"] + call_args
                 sig = ["int64"] + sig
-            if tuple(sig) not in kernel_sigs.setdefault(fname, []):
-                kernel_sigs[fname].append(tuple(sig))
             index = table.setdefault((fname, tuple(sig)), len(table))
             nodes = ", ".join(f"{n.op_type} '{safe_comment(n.name)}'" for n in step.nodes)
             lines = [f"    # [{k}] {fname}: {nodes}"[:200],
@@ -471,7 +466,6 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
                 parts.append(f"\n{NUMBA_JIT}\ndef {name}({', '.join(sig)}):\n" + "\n".join(lines) + "\n")
     parts.insert(imports_end, "\n# K, the kernel addresses the runtime passes the drivers:\n" + "\n".join(
         f"#   K[{i}] {name}({', '.join(sig)})" for i, (name, sig) in enumerate(table)))
-    module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, kernel_sigs, driver_sigs, kernel_modules)
+    module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, list(table), driver_sigs, kernel_modules)
     module.step_drivers = step_drivers
-    module.kernel_table = list(table)
     return module

@@ -128,7 +128,7 @@ class NumbaExecutable:
         use_threads(self.threads)
         t0 = time.perf_counter()
         pooled = self._compile_in_workers(jobs, progress) if self.written else False
-        kernels = set(self.module_info.kernel_signatures)
+        kernels = self.module_info.kernel_names
         for done, (name, sig) in enumerate(jobs, 1):
             fn = getattr(self.module, name)
             try:
@@ -162,7 +162,7 @@ class NumbaExecutable:
             return False
         imports = [(name, sys.modules[name].__file__) for name in self.module_info.kernel_modules]
         imports.append((self.module.__name__, self.module.__file__))
-        kernels = set(self.module_info.kernel_signatures)
+        kernels = self.module_info.kernel_names
         count = [0]
 
         def report(name: str) -> None:
