@@ -1,7 +1,8 @@
 """The GEMM micro-kernel (numba_microkernel.gemm_block) through `_mm`, the helper the conv and MatMul
 templates call: every edge (rows past a 16-row panel, columns past a vector, k past a KC piece),
-the packed path (rows a multiple of 4 KB apart), both loop orders, leading dimensions, per-row bias,
-accumulation and float64 (8 lanes), against numpy."""
+b packed (more than two row panels) or read in place in both loop orders, a packed (b in place,
+rows a multiple of 4 KB apart), leading dimensions, per-row bias, accumulation and float64 (8
+lanes), against numpy."""
 from __future__ import annotations
 
 import importlib
@@ -28,9 +29,11 @@ def helpers(tmp_path_factory):
 
 SHAPES = [  # (M, N, K): one partial panel and vector; panels + edges both ways round; K over KC;
     (1, 1, 1), (5, 7, 3), (17, 33, 300), (40, 3, 70), (3, 40, 70), (16, 16, 256), (33, 130, 513),
-    (48, 20, 1024),  # rows 4 KB apart: packed, rows first
-    (20, 48, 1024),  # packed, strips first
-    (7, 9, 0)]       # K = 0: zeros (or the bias)
+    (48, 20, 1024),  # rows 4 KB apart: a read in place, as b is packed (more than two row panels)
+    (10, 48, 1024), (12, 5, 1024),  # a packed (b read in place), strips first and rows first
+    (12, 5, 30), (12, 40, 30),  # b read in place (two row panels): rows first, strips first
+    (7, 9, 0),       # K = 0: zeros (or the bias)
+    (13, 300, 40), (100, 49, 600)]  # b packed: blocks of columns past NC, strips past the edge
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

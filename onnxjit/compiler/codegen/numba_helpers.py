@@ -78,7 +78,7 @@ def _im2col(xs, col, CG, H, W, KH, KW, OH0, OH1, OW, SH, SW, PT, PL, DH, DW):
 GEMM = '''
 from numba import types as _nbt
 
-from onnxjit.compiler.codegen.numba_microkernel import MR as _MR, gemm_block as _gemm_block
+from onnxjit.compiler.codegen.numba_microkernel import MR as _MR, gemm_block as _gemm_block, pack_strip as _pack_strip
 
 _xxgemm = _nbt.ExternalFunction("numba_xxgemm", _nbt.intc(
     _nbt.char, _nbt.char, _nbt.char, _nbt.intp, _nbt.intp, _nbt.intp, _nbt.voidptr, _nbt.voidptr, _nbt.intp,
@@ -175,38 +175,61 @@ def _pack_a(a, lda, i0, m, k0, kc, ap):
 
 
 @nb.njit(cache=True, error_model="numpy")
+def _pack_b(b, ldb, k0, kc, j0, nb, bp):
+    """bp[(s * kc + k) * L + r] = b[k0 + k, j0 + s * L + r], 0 past nb: a kc-by-nb block of b as strips
+    one vector (L) wide, each of which the micro-kernel then reads as one stream, plainly (no masks)."""
+    L = 64 // bp.itemsize
+    for s in range((nb + L - 1) // L):
+        _pack_strip(kc, b, k0 * ldb + j0 + s * L, ldb, min(L, nb - s * L), bp, s * kc * L)
+
+
+@nb.njit(cache=True, error_model="numpy")
 def _mm(M, N, K, a, lda, b, ldb, c, ldc, accumulate, bias, use_bias):
     """c[:M, :N] (rows ldc apart) (+)= a (M, K; rows lda apart) @ b (K, N; rows ldb apart) (+ bias[:M],
-    one per row, with use_bias), row-major, with the micro-kernel (numba_microkernel.py). Both are read
-    in place, so b should be in cache (an im2col band), except that a is packed per KC-long piece of
-    k when its rows are a multiple of 4 KB apart: then an MR-row panel falls in one L1 cache set and
-    thrashes (a third of the speed). Packing costs about as much as the product when N is small, so
-    it is not done otherwise. Within a piece the smaller operand is the one re-read: with more rows
-    than columns each MR-row panel of a is used once while b's (KC, N) block comes from cache, else
-    each KC-by-one-vector strip of b is read once while a's piece comes from cache."""
+    one per row, with use_bias), row-major, with the micro-kernel (numba_microkernel.py), per KC-long
+    piece of k.
+    b is packed when more than two row panels read it: each KC-by-NC block into strips one vector
+    wide, zero-padded, which the micro-kernel reads as one stream with plain loads (read in place,
+    b's rows ldb apart share L1 cache sets and its edge strip needs masked loads: 40-70% of the
+    packed speed on AVX2). A row panel then meets every strip of the block while it is in L1.
+    a is read in place. With b unpacked (one or two row panels) a is packed per piece when its rows
+    are a multiple of 4 KB apart: an MR-row panel then falls in one L1 cache set and thrashes when
+    every strip of b streams past it (a third of the speed); and the smaller operand is the one
+    re-read: with more rows than columns each row panel of a meets every strip of b, else each
+    strip of b meets every row panel of a."""
     if M <= 0 or N <= 0:
         return
     L = 64 // c.itemsize  # one 512-bit vector of columns
     KC = 256
-    rows_first = M > N
-    pack = (lda * c.itemsize) % 4096 == 0
+    packb = M > 2 * _MR
+    NC = 8 * L if packb else N  # columns per packed block: KC x NC is 128 KB of float32, in L2
+    rows_first = packb or M > N
+    pack = not packb and (lda * c.itemsize) % 4096 == 0
     ap = np.empty(((M + _MR - 1) // _MR * _MR * KC) if pack else 0, c.dtype)
+    bp = np.empty(KC * NC if packb else 0, c.dtype)
     src = ap if pack else a
     ia = 1 if pack else lda
     ka = _MR if pack else 1
     NI = (M + _MR - 1) // _MR
-    NJ = (N + L - 1) // L
     for k0 in range(0, max(K, 1), KC):
         kc = min(KC, K - k0)
         acc = accumulate or k0 > 0
         if pack:
             for i in range(0, M, _MR):
                 _pack_a(a, lda, i, min(_MR, M - i), k0, kc, ap[i * kc:])
-        for u in range(NI * NJ):  # one call site: the micro-kernel is inlined where it is called
-            i = (u // NJ if rows_first else u % NI) * _MR
-            j = (u % NJ if rows_first else u // NI) * L
-            _gemm_block(kc, src, i * kc if pack else i * lda + k0, ia, ka, b, k0 * ldb + j, ldb, c, i * ldc + j, ldc,
-                        min(_MR, M - i), min(L, N - j), acc, bias, i, use_bias)
+        for j0 in range(0, N, NC):
+            nb = min(NC, N - j0)
+            if packb:
+                _pack_b(b, ldb, k0, kc, j0, nb, bp)
+            NS = (nb + L - 1) // L
+            bs = bp if packb else b
+            for u in range(NI * NS):  # one call site: the micro-kernel is inlined where it is called
+                i = (u // NS if rows_first else u % NI) * _MR
+                s = u % NS if rows_first else u // NI
+                j = j0 + s * L
+                _gemm_block(kc, src, i * kc if pack else i * lda + k0, ia, ka, bs,
+                            s * kc * L if packb else k0 * ldb + j, L if packb else ldb, c, i * ldc + j, ldc,
+                            min(_MR, M - i), min(L, nb - s * L), acc, bias, i, use_bias, packb)
 '''
 
 # The conv jobs (see the conv skeleton in numba_templates.py).

@@ -71,11 +71,13 @@ def _masked(builder: ir.IRBuilder, vec_t: ir.VectorType, elem: str):
 
 
 @intrinsic
-def gemm_block(typingctx, K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumulate, bias, biaso, use_bias):
+def gemm_block(typingctx, K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumulate, bias, biaso, use_bias,
+               b_whole):
     """c[co + i*ldc + j] (+)= sum over k < K of a[ao + i*ia + k*ka] * b[bo + k*ldb + j], for i < m <= MR
     and j < n <= LANES (16 float32, 8 float64): one block of a row-major product. a, b, c, bias: 1-D
     arrays of one float dtype; accumulate: add to c instead of overwriting it; else use_bias: start
-    row i from bias[biaso + i] instead of 0."""
+    row i from bias[biaso + i] instead of 0. b_whole: b's rows hold a whole vector from bo + k*ldb
+    even where n is less (a packed strip, zero-padded), so b loads plainly; c is still stored for j < n."""
     arrays = (a, b, c, bias)
     if not all(isinstance(t, types.Array) and t.ndim == 1 for t in arrays):
         return None
@@ -83,15 +85,15 @@ def gemm_block(typingctx, K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumu
         return None
     ints = (K, ao, ia, ka, bo, ldb, co, ldc, m, n, biaso)
     if not all(isinstance(t, types.Integer) for t in ints) or not all(
-            isinstance(t, types.Boolean) for t in (accumulate, use_bias)):
+            isinstance(t, types.Boolean) for t in (accumulate, use_bias, b_whole)):
         return None
-    sig = types.void(K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumulate, bias, biaso, use_bias)
+    sig = types.void(K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumulate, bias, biaso, use_bias, b_whole)
 
     def codegen(context, builder, signature, args):
         tys = signature.args
         vals = [context.cast(builder, v, t, types.intp) if isinstance(t, types.Integer) else v
                 for v, t in zip(args, tys)]
-        K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, acc_flag, bias, biaso, bias_flag = vals
+        K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, acc_flag, bias, biaso, bias_flag, whole_flag = vals
         single = tys[1].dtype == types.float32
         lanes = 16 if single else 8
         elem_t = ir.FloatType() if single else ir.DoubleType()
@@ -138,10 +140,11 @@ def gemm_block(typingctx, K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumu
                     builder.store(builder.call(fma, [av, bv, builder.load(accs[i])]), accs[i])
 
         # A whole vector of columns loads B plainly: masked loads cost more than plain ones (on AVX2,
-        # vmaskmov, two per vector). A's rows read in place (ka == 1) index every row with k itself,
-        # so the rows share one induction variable (with ka unknown, LLVM kept one pointer per row
-        # and, short of registers on AVX2, spilled them every step).
-        whole = builder.icmp_signed("==", n, ir.Constant(_I64, lanes))
+        # vmaskmov, two per vector); so does a packed strip, zero-padded to a whole vector. A's rows
+        # read in place (ka == 1) index every row with k itself, so the rows share one induction
+        # variable (with ka unknown, LLVM kept one pointer per row and, short of registers on AVX2,
+        # spilled them every step).
+        whole = builder.or_(builder.icmp_signed("==", n, ir.Constant(_I64, lanes)), whole_flag)
         unit = builder.icmp_signed("==", ka, ir.Constant(_I64, 1))
         with builder.if_else(whole) as (full, edge):
             with full:
@@ -152,9 +155,59 @@ def gemm_block(typingctx, K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumu
                         k_loop(False, False)
             with edge:
                 k_loop(True, False)
-        for i in range(MR):
-            with builder.if_then(rows[i]):
-                builder.call(mstore, [builder.load(accs[i]), builder.bitcast(row_c[i], vptr_t), align, cols])
+        # a whole vector of columns stores plainly: a masked store (vmaskmov) costs tens of cycles on
+        # AMD's cores, as much as the whole k loop of a short block
+        n_whole = builder.icmp_signed("==", n, ir.Constant(_I64, lanes))
+        with builder.if_else(n_whole) as (full, edge):
+            for masked, branch in ((False, full), (True, edge)):
+                with branch:
+                    for i in range(MR):
+                        with builder.if_then(rows[i]):
+                            ptr = builder.bitcast(row_c[i], vptr_t)
+                            if masked:
+                                builder.call(mstore, [builder.load(accs[i]), ptr, align, cols])
+                            else:
+                                builder.store(builder.load(accs[i]), ptr, align=align.constant)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def pack_strip(typingctx, K, b, bo, ldb, n, p, po):
+    """p[po + k*LANES + j] = b[bo + k*ldb + j] for j < n <= LANES, 0 for n <= j < LANES, k < K: one
+    strip of b, one vector wide, copied into a stream the micro-kernel reads plainly (b_whole)."""
+    if not all(isinstance(t, types.Array) and t.ndim == 1 for t in (b, p)) or b.dtype != p.dtype:
+        return None
+    if b.dtype not in (types.float32, types.float64) or not all(
+            isinstance(t, types.Integer) for t in (K, bo, ldb, n, po)):
+        return None
+    sig = types.void(K, b, bo, ldb, n, p, po)
+
+    def codegen(context, builder, signature, args):
+        tys = signature.args
+        K, b, bo, ldb, n, p, po = [context.cast(builder, v, t, types.intp) if isinstance(t, types.Integer) else v
+                                   for v, t in zip(args, tys)]
+        single = tys[1].dtype == types.float32
+        lanes = 16 if single else 8
+        vec_t = ir.VectorType(ir.FloatType() if single else ir.DoubleType(), lanes)
+        vptr_t = ir.PointerType(vec_t)
+        mload, _, _ = _masked(builder, vec_t, f"v{lanes}f{32 if single else 64}")
+        align = ir.Constant(_I32, 4 if single else 8)
+        pb = builder.gep(context.make_array(tys[1])(context, builder, b).data, [bo])
+        pp = builder.gep(context.make_array(tys[5])(context, builder, p).data, [po])
+        cols = builder.icmp_signed("<", ir.Constant(ir.VectorType(_I64, lanes), list(range(lanes))),
+                                   _splat(builder, n, lanes))
+        whole = builder.icmp_signed("==", n, ir.Constant(_I64, lanes))
+        with builder.if_else(whole) as (full, edge):
+            for masked, branch in ((False, full), (True, edge)):
+                with branch:
+                    with cgutils.for_range(builder, K) as loop:
+                        src = builder.bitcast(builder.gep(pb, [builder.mul(loop.index, ldb)]), vptr_t)
+                        v = builder.call(mload, [src, align, cols, ir.Constant(vec_t, [0.0] * lanes)]) if masked \
+                            else builder.load(src, align=align.constant)
+                        dst = builder.bitcast(builder.gep(pp, [builder.mul(loop.index, ir.Constant(_I64, lanes))]), vptr_t)
+                        builder.store(v, dst, align=align.constant)
         return context.get_dummy_value()
 
     return sig, codegen
