@@ -147,10 +147,10 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
 # theirs after every job is done (a second parallel loop, `_after`), over rows of the output.
 PARALLEL_JOBS: dict[str, list[tuple[str, str]] | None] = {
     "conv": [("n", "n + 1"), ("m0", "m1"), ("oh0", "oh1")], "matmul": None, "gemm": None,
-    "maxpool": None, "avgpool": None, "softmax": None, "logsoftmax": None, "layernorm": None}
+    "maxpool": None, "avgpool": None, "softmax": None, "logsoftmax": None, "layernorm": None, "lrn": None}
 # Work too small to share (elements, from the launch params q): one job on the calling thread.
 PARALLEL_SMALL = {"softmax": "q[0] * q[1] * q[2] < 32768", "logsoftmax": "q[0] * q[1] * q[2] < 32768",
-                  "layernorm": "q[0] * q[1] < 32768"}
+                  "layernorm": "q[0] * q[1] < 32768", "lrn": "q[0] * q[1] * q[2] < 32768"}
 
 # T is the size of Numba's pool, fixed in the source: reading it at run time (nb.get_num_threads)
 # would make every caller uncacheable. With fewer threads set, prange runs several workers per thread.
@@ -254,7 +254,9 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
     if op == "layernorm":
         return {"EPSILON": repr(p["epsilon"]), "HAS_BIAS": str(bool(p["has_bias"]))}
     if op == "lrn":
-        return {"SIZE": str(p["size"]), "ALPHA": repr(p["alpha"]), "BETA": repr(p["beta"]), "BIAS": repr(p["bias"])}
+        # d ** -beta; the usual beta 0.75 as square roots, which vectorise (pow does not)
+        neg_pow = "(1.0 / (np.sqrt(d) * np.sqrt(np.sqrt(d))))" if p["beta"] == 0.75 else f"d ** -{p['beta']!r}"
+        return {"SIZE": str(p["size"]), "ALPHA": repr(p["alpha"]), "NEG_POW_BETA": neg_pow, "BIAS": repr(p["bias"])}
     if op == "reduce":
         how = p["how"]
         init = {"sum": "0.0", "mean": "0.0", "max": "-np.inf", "min": "np.inf"}[how]

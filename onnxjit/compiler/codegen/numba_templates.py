@@ -81,54 +81,96 @@ SKELETONS["conv"] = CONV_SETUP + KW_RANGES + '''
 EPILOGUE_BOX
 '''
 
-# Pooling works a whole output row at a time: for each valid kernel row kh and column kw, the output
-# columns whose input column is inside the image form one range (lo..hi), so the innermost loop is a
-# branch-free sweep that LLVM vectorises (stride 1). Accumulation is in the tensor's dtype (POOL_T).
+# Pooling is separable: each input row is first reduced over the kernel's columns, once, into hr
+# (H rows of OW), then each output row combines the kernel's rows of hr in contiguous sweeps that
+# LLVM vectorises. Per kernel column kw, the output columns whose input column is inside the image
+# form one range (lo..hi); the columns inside every tap's range (ow0..ow1) of a stride-2 window 2 or
+# 3 wide (nearly every CNN's pooling) are reduced with all taps in one loop body, an interleaved
+# load that vectorises, and the rest tap by tap. Accumulation is in the tensor's dtype (POOL_T).
 # Thread t of T pools channels c0..c1.
 POOL_ROWS = KW_RANGES + '''    c0 = t * NC // T
     c1 = (t + 1) * NC // T
-    # strided windows: each kernel row is first reduced over kw at every input column (contiguous
-    # sweeps, vectorised) into hm, then sampled every SW columns: one strided read per output, not KW
-    JW = (OW - 1) * SW + 1
-    hm = np.empty(JW if SW > 1 else 0, x.dtype)
-    jlo = np.empty(KW, np.int64)
-    jhi = np.empty(KW, np.int64)
+    ow0 = 0
+    ow1 = OW
     for kw in range(KW):
-        jlo[kw] = min(JW, max(0, PL - kw * DW))
-        jhi[kw] = max(jlo[kw], min(JW, W + PL - kw * DW))
+        ow0 = max(ow0, kwlo[kw])
+        ow1 = min(ow1, kwhi[kw])
+    ow1 = max(ow0, ow1)
+    fast = SW == 2 and DW == 1 and (KW == 2 or KW == 3)
+    hr = np.empty(H * OW, x.dtype)
     for c in range(c0, c1):
         xo = c * H * W
         yo = c * OH * OW
+        for r in range(H):
+            hs = hr[r * OW:(r + 1) * OW]
+            xr = x[xo + r * W:xo + (r + 1) * W]
+            if fast:
+                hi = hs[ow0:ow1]
+                xs = xr[2 * ow0 - PL:]
+                if KW == 3:
+                    for i in range(ow1 - ow0):
+                        m = xs[2 * i]
+                        POOL_UPDATE(m, xs[2 * i + 1])
+                        POOL_UPDATE(m, xs[2 * i + 2])
+                        hi[i] = m
+                else:
+                    for i in range(ow1 - ow0):
+                        m = xs[2 * i]
+                        POOL_UPDATE(m, xs[2 * i + 1])
+                        hi[i] = m
+                for ow in range(ow0):
+                    hs[ow] = POOL_INIT
+                for ow in range(ow1, OW):
+                    hs[ow] = POOL_INIT
+                for kw in range(KW):  # the edge columns, tap by tap
+                    for ow in range(kwlo[kw], min(ow0, kwhi[kw])):
+                        POOL_UPDATE(hs[ow], xr[ow * SW + kw * DW - PL])
+                    for ow in range(max(ow1, kwlo[kw]), kwhi[kw]):
+                        POOL_UPDATE(hs[ow], xr[ow * SW + kw * DW - PL])
+            else:
+                for ow in range(OW):
+                    hs[ow] = POOL_INIT
+                for kw in range(KW):
+                    lo = kwlo[kw]
+                    hi = hs[lo:kwhi[kw]]
+                    xs = xr[lo * SW + kw * DW - PL:]
+                    if SW == 1:  # contiguous: the loop vectorises
+                        for i in range(kwhi[kw] - lo):
+                            POOL_UPDATE(hi[i], xs[i])
+                    else:
+                        for i in range(kwhi[kw] - lo):
+                            POOL_UPDATE(hi[i], xs[i * SW])
         for oh in range(OH):
             yr = yo + oh * OW
+            ys = y[yr:yr + OW]
             h0 = oh * SH - PT
             kh0 = 0 if h0 >= 0 else (-h0 + DH - 1) // DH
             kh1 = min(KH, (H - h0 + DH - 1) // DH)
-            for ow in range(OW):
-                y[yr + ow] = POOL_INIT
-            for kh in range(kh0, kh1):
-                row = xo + (h0 + kh * DH) * W
-                if SW == 1:  # contiguous: the loop vectorises
-                    for kw in range(KW):
-                        lo = kwlo[kw]
-                        hi = kwhi[kw]
-                        ys = y[yr + lo:yr + hi]
-                        off = row + kw * DW - PL
-                        xs = x[off + lo:off + hi]
-                        for i in range(hi - lo):
-                            POOL_UPDATE(ys[i], xs[i])
-                else:
-                    for j in range(JW):
-                        hm[j] = POOL_INIT
-                    for kw in range(KW):
-                        hs = hm[jlo[kw]:jhi[kw]]
-                        off = row + kw * DW - PL
-                        xs = x[off + jlo[kw]:off + jhi[kw]]
-                        for i in range(jhi[kw] - jlo[kw]):
-                            POOL_UPDATE(hs[i], xs[i])
-                    ys = y[yr:yr + OW]
-                    for i in range(OW):
-                        POOL_UPDATE(ys[i], hm[i * SW])
+            # the kernel's rows of hr, two or three at a time in one loop body
+            kh = kh0
+            hs = hr[(h0 + kh * DH) * OW:]
+            if kh1 - kh0 == 1:
+                for i in range(OW):
+                    ys[i] = hs[i]
+            elif kh1 - kh0 <= 0:
+                for i in range(OW):
+                    ys[i] = POOL_INIT
+            kh += 1
+            while kh + 1 < kh1:
+                hs1 = hr[(h0 + kh * DH) * OW:]
+                hs2 = hr[(h0 + (kh + 1) * DH) * OW:]
+                for i in range(OW):
+                    m = ys[i] if kh > kh0 + 1 else hs[i]
+                    POOL_UPDATE(m, hs1[i])
+                    POOL_UPDATE(m, hs2[i])
+                    ys[i] = m
+                kh += 2
+            if kh < kh1:
+                hs1 = hr[(h0 + kh * DH) * OW:]
+                for i in range(OW):
+                    m = ys[i] if kh > kh0 + 1 else hs[i]
+                    POOL_UPDATE(m, hs1[i])
+                    ys[i] = m
 '''
 
 
@@ -137,7 +179,7 @@ def _pool(update: str, rows: str) -> str:
     def spell(m: re.Match) -> str:
         return m.group(1) + ("\n" + m.group(1)).join(update.format(acc=m.group(2), v=m.group(3)).split("\n"))
 
-    return re.sub(r"^( *)POOL_UPDATE\((.+?), ((?:xs|hm)\[.+?\])\)", spell, rows, flags=re.M)
+    return re.sub(r"^( *)POOL_UPDATE\((.+?), ((?:xs|xr|hs1|hs2)\[.+?\])\)", spell, rows, flags=re.M)
 
 
 SKELETONS["maxpool"] = '''
@@ -348,21 +390,27 @@ SKELETONS["reduce"] = '''
             y[o] = FINISH
 '''
 
+# LRN: thread t of T normalises channels job0..job1 (over all images); a channel's sum of squares
+# over its window is accumulated in whole-plane sweeps (vectorised), then scales the channel.
 SKELETONS["lrn"] = '''
     N = q[0]; C = q[1]; HW = q[2]
     lo_off = (SIZE - 1) // 2
     hi_off = SIZE - 1 - lo_off
-    for n in range(N):
-        for c in range(C):
-            c0 = max(0, c - lo_off)
-            c1 = min(C - 1, c + hi_off)
+    s = np.empty(HW, x.dtype)
+    for job in range(t * N * C // T, (t + 1) * N * C // T):
+        n = job // C
+        c = job % C
+        for i in range(HW):
+            s[i] = 0
+        for cc in range(max(0, c - lo_off), min(C - 1, c + hi_off) + 1):
+            xs = x[(n * C + cc) * HW:(n * C + cc + 1) * HW]
             for i in range(HW):
-                s = 0.0
-                for cc in range(c0, c1 + 1):
-                    v = x[(n * C + cc) * HW + i]
-                    s += v * v
-                idx = (n * C + c) * HW + i
-                y[idx] = x[idx] / (BIAS + ALPHA / SIZE * s) ** BETA
+                s[i] += xs[i] * xs[i]
+        xs = x[job * HW:(job + 1) * HW]
+        ys = y[job * HW:(job + 1) * HW]
+        for i in range(HW):
+            d = BIAS + ALPHA / SIZE * s[i]
+            ys[i] = xs[i] * NEG_POW_BETA
 '''
 
 SKELETONS["concat"] = '''
