@@ -67,6 +67,9 @@ def _im2col(xs, col, CG, H, W, KH, KW, OH0, OH1, OW, SH, SW, PT, PL, DH, DW):
                     if SW == 1:
                         for i in range(hi - lo):
                             cv[i] = xr[i]
+                    elif SW == 2:  # a constant stride: the loads vectorise (interleaved)
+                        for i in range(hi - lo):
+                            cv[i] = xr[2 * i]
                     else:
                         for i in range(hi - lo):
                             cv[i] = xr[i * SW]
