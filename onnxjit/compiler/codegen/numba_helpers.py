@@ -81,7 +81,8 @@ def _im2col(xs, col, CG, H, W, KH, KW, OH0, OH1, OW, SH, SW, PT, PL, DH, DW):
 GEMM = '''
 from numba import types as _nbt
 
-from onnxjit.compiler.codegen.numba_microkernel import MR as _MR, gemm_block as _gemm_block, pack_strip as _pack_strip
+from onnxjit.compiler.codegen.numba_microkernel import MR as _MR, gemm_block as _gemm_block, \
+    gemm_block_half as _gemm_block_half, pack_strip as _pack_strip
 
 _xxgemm = _nbt.ExternalFunction("numba_xxgemm", _nbt.intc(
     _nbt.char, _nbt.char, _nbt.char, _nbt.intp, _nbt.intp, _nbt.intp, _nbt.voidptr, _nbt.voidptr, _nbt.intp,
@@ -226,13 +227,19 @@ def _mm(M, N, K, a, lda, b, ldb, c, ldc, accumulate, bias, use_bias):
                 _pack_b(b, ldb, k0, kc, j0, nb, bp)
             NS = (nb + L - 1) // L
             bs = bp if packb else b
-            for u in range(NI * NS):  # one call site: the micro-kernel is inlined where it is called
+            for u in range(NI * NS):  # the micro-kernel is inlined at each call site: two in all
                 i = (u // NS if rows_first else u % NI) * _MR
                 s = u % NS if rows_first else u // NI
                 j = j0 + s * L
-                _gemm_block(kc, src, i * kc if pack else i * lda + k0, ia, ka, bs,
-                            s * kc * L if packb else k0 * ldb + j, L if packb else ldb, c, i * ldc + j, ldc,
-                            min(_MR, M - i), min(L, nb - s * L), acc, bias, i, use_bias, packb)
+                n = min(L, nb - s * L)
+                ao = i * kc if pack else i * lda + k0
+                bo = s * kc * L if packb else k0 * ldb + j
+                if 2 * n <= L:  # the last few columns: half a vector computes half the padding
+                    _gemm_block_half(kc, src, ao, ia, ka, bs, bo, L if packb else ldb, c, i * ldc + j, ldc,
+                                     min(_MR, M - i), n, acc, bias, i, use_bias, packb)
+                else:
+                    _gemm_block(kc, src, ao, ia, ka, bs, bo, L if packb else ldb, c, i * ldc + j, ldc,
+                                min(_MR, M - i), n, acc, bias, i, use_bias, packb)
 '''
 
 # The conv jobs (see the conv skeleton in numba_templates.py).

@@ -70,107 +70,117 @@ def _masked(builder: ir.IRBuilder, vec_t: ir.VectorType, elem: str):
     return load, store, fma
 
 
-@intrinsic
-def gemm_block(typingctx, K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumulate, bias, biaso, use_bias,
-               b_whole):
-    """c[co + i*ldc + j] (+)= sum over k < K of a[ao + i*ia + k*ka] * b[bo + k*ldb + j], for i < m <= MR
-    and j < n <= LANES (16 float32, 8 float64): one block of a row-major product. a, b, c, bias: 1-D
-    arrays of one float dtype; accumulate: add to c instead of overwriting it; else use_bias: start
-    row i from bias[biaso + i] instead of 0. b_whole: b's rows hold a whole vector from bo + k*ldb
-    even where n is less (a packed strip, zero-padded), so b loads plainly; c is still stored for j < n."""
-    arrays = (a, b, c, bias)
-    if not all(isinstance(t, types.Array) and t.ndim == 1 for t in arrays):
-        return None
-    if a.dtype not in (types.float32, types.float64) or any(t.dtype != a.dtype for t in arrays):
-        return None
-    ints = (K, ao, ia, ka, bo, ldb, co, ldc, m, n, biaso)
-    if not all(isinstance(t, types.Integer) for t in ints) or not all(
-            isinstance(t, types.Boolean) for t in (accumulate, use_bias, b_whole)):
-        return None
-    sig = types.void(K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumulate, bias, biaso, use_bias, b_whole)
+def _gemm_block_typer(half: bool):
+    """The micro-kernel intrinsic: blocks one vector of columns wide, or half of one (`half`: for a
+    matrix's last few columns, where a whole vector would compute mostly padding)."""
 
-    def codegen(context, builder, signature, args):
-        tys = signature.args
-        vals = [context.cast(builder, v, t, types.intp) if isinstance(t, types.Integer) else v
-                for v, t in zip(args, tys)]
-        K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, acc_flag, bias, biaso, bias_flag, whole_flag = vals
-        single = tys[1].dtype == types.float32
-        lanes = 16 if single else 8
-        elem_t = ir.FloatType() if single else ir.DoubleType()
-        vec_t = ir.VectorType(elem_t, lanes)
-        vptr_t = ir.PointerType(vec_t)
-        mload, mstore, fma = _masked(builder, vec_t, f"v{lanes}f{32 if single else 64}")
-        align = ir.Constant(_I32, 4 if single else 8)
-        zero = ir.Constant(vec_t, [0.0] * lanes)
+    def gemm_block(typingctx, K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumulate, bias, biaso, use_bias,
+                   b_whole):
+        """c[co + i*ldc + j] (+)= sum over k < K of a[ao + i*ia + k*ka] * b[bo + k*ldb + j], for
+        i < m <= MR and j < n <= LANES (16 float32, 8 float64; half that for gemm_block_half): one
+        block of a row-major product. a, b, c, bias: 1-D arrays of one float dtype; accumulate: add to
+        c instead of overwriting it; else use_bias: start row i from bias[biaso + i] instead of 0.
+        b_whole: b's rows hold LANES values from bo + k*ldb even where n is less (a packed strip,
+        zero-padded), so b loads plainly; c is still stored for j < n."""
+        arrays = (a, b, c, bias)
+        if not all(isinstance(t, types.Array) and t.ndim == 1 for t in arrays):
+            return None
+        if a.dtype not in (types.float32, types.float64) or any(t.dtype != a.dtype for t in arrays):
+            return None
+        ints = (K, ao, ia, ka, bo, ldb, co, ldc, m, n, biaso)
+        if not all(isinstance(t, types.Integer) for t in ints) or not all(
+                isinstance(t, types.Boolean) for t in (accumulate, use_bias, b_whole)):
+            return None
+        sig = types.void(K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, accumulate, bias, biaso, use_bias, b_whole)
 
-        def data(i: int, v: ir.Value) -> ir.Value:
-            return context.make_array(tys[i])(context, builder, v).data
+        def codegen(context, builder, signature, args):
+            tys = signature.args
+            vals = [context.cast(builder, v, t, types.intp) if isinstance(t, types.Integer) else v
+                    for v, t in zip(args, tys)]
+            K, a, ao, ia, ka, b, bo, ldb, c, co, ldc, m, n, acc_flag, bias, biaso, bias_flag, whole_flag = vals
+            single = tys[1].dtype == types.float32
+            lanes = (16 if single else 8) // (2 if half else 1)
+            elem_t = ir.FloatType() if single else ir.DoubleType()
+            vec_t = ir.VectorType(elem_t, lanes)
+            vptr_t = ir.PointerType(vec_t)
+            mload, mstore, fma = _masked(builder, vec_t, f"v{lanes}f{32 if single else 64}")
+            align = ir.Constant(_I32, 4 if single else 8)
+            zero = ir.Constant(vec_t, [0.0] * lanes)
 
-        pa = builder.gep(data(1, a), [ao])
-        pb = builder.gep(data(5, b), [bo])
-        pc = builder.gep(data(8, c), [co])
-        cols = builder.icmp_signed("<", ir.Constant(ir.VectorType(_I64, lanes), list(range(lanes))),
-                                   _splat(builder, n, lanes))
-        # rows past m read row m - 1 (inside a) and are not stored
-        last = builder.sub(m, ir.Constant(_I64, 1))
-        rows, row_a = [], []
-        for i in range(MR):
-            ok = builder.icmp_signed(">", m, ir.Constant(_I64, i))
-            rows.append(ok)
-            row_a.append(builder.gep(pa, [builder.mul(builder.select(ok, ir.Constant(_I64, i), last), ia)]))
-        row_c = [builder.gep(pc, [builder.mul(ir.Constant(_I64, i), ldc)]) for i in range(MR)]
-        pbias = builder.gep(data(14, bias), [biaso])
-        start_bias = builder.and_(bias_flag, builder.not_(acc_flag))
-        accs = []
-        for i in range(MR):
-            init_mask = builder.and_(cols, _splat(builder, builder.and_(rows[i], acc_flag), lanes))
-            init = builder.call(mload, [builder.bitcast(row_c[i], vptr_t), align, init_mask, zero])
-            acc = cgutils.alloca_once_value(builder, init)  # promoted to registers by mem2reg
-            with builder.if_then(builder.and_(start_bias, rows[i])):
-                builder.store(_splat(builder, builder.load(builder.gep(pbias, [ir.Constant(_I64, i)])), lanes), acc)
-            accs.append(acc)
-        def k_loop(masked: bool, unit: bool) -> None:
-            with cgutils.for_range(builder, K) as loop:
-                k = loop.index
-                pbk = builder.bitcast(builder.gep(pb, [builder.mul(k, ldb)]), vptr_t)
-                bv = builder.call(mload, [pbk, align, cols, zero]) if masked else builder.load(pbk, align=align.constant)
-                ak = k if unit else builder.mul(k, ka)
-                for i in range(MR):
-                    av = _splat(builder, builder.load(builder.gep(row_a[i], [ak])), lanes)
-                    builder.store(builder.call(fma, [av, bv, builder.load(accs[i])]), accs[i])
+            def data(i: int, v: ir.Value) -> ir.Value:
+                return context.make_array(tys[i])(context, builder, v).data
 
-        # A whole vector of columns loads B plainly: masked loads cost more than plain ones (on AVX2,
-        # vmaskmov, two per vector); so does a packed strip, zero-padded to a whole vector. A's rows
-        # read in place (ka == 1) index every row with k itself, so the rows share one induction
-        # variable (with ka unknown, LLVM kept one pointer per row and, short of registers on AVX2,
-        # spilled them every step).
-        whole = builder.or_(builder.icmp_signed("==", n, ir.Constant(_I64, lanes)), whole_flag)
-        unit = builder.icmp_signed("==", ka, ir.Constant(_I64, 1))
-        with builder.if_else(whole) as (full, edge):
-            with full:
-                with builder.if_else(unit) as (u, g):
-                    with u:
-                        k_loop(False, True)
-                    with g:
-                        k_loop(False, False)
-            with edge:
-                k_loop(True, False)
-        # a whole vector of columns stores plainly: a masked store (vmaskmov) costs tens of cycles on
-        # AMD's cores, as much as the whole k loop of a short block
-        n_whole = builder.icmp_signed("==", n, ir.Constant(_I64, lanes))
-        with builder.if_else(n_whole) as (full, edge):
-            for masked, branch in ((False, full), (True, edge)):
-                with branch:
+            pa = builder.gep(data(1, a), [ao])
+            pb = builder.gep(data(5, b), [bo])
+            pc = builder.gep(data(8, c), [co])
+            cols = builder.icmp_signed("<", ir.Constant(ir.VectorType(_I64, lanes), list(range(lanes))),
+                                       _splat(builder, n, lanes))
+            # rows past m read row m - 1 (inside a) and are not stored
+            last = builder.sub(m, ir.Constant(_I64, 1))
+            rows, row_a = [], []
+            for i in range(MR):
+                ok = builder.icmp_signed(">", m, ir.Constant(_I64, i))
+                rows.append(ok)
+                row_a.append(builder.gep(pa, [builder.mul(builder.select(ok, ir.Constant(_I64, i), last), ia)]))
+            row_c = [builder.gep(pc, [builder.mul(ir.Constant(_I64, i), ldc)]) for i in range(MR)]
+            pbias = builder.gep(data(14, bias), [biaso])
+            start_bias = builder.and_(bias_flag, builder.not_(acc_flag))
+            accs = []
+            for i in range(MR):
+                init_mask = builder.and_(cols, _splat(builder, builder.and_(rows[i], acc_flag), lanes))
+                init = builder.call(mload, [builder.bitcast(row_c[i], vptr_t), align, init_mask, zero])
+                acc = cgutils.alloca_once_value(builder, init)  # promoted to registers by mem2reg
+                with builder.if_then(builder.and_(start_bias, rows[i])):
+                    builder.store(_splat(builder, builder.load(builder.gep(pbias, [ir.Constant(_I64, i)])), lanes), acc)
+                accs.append(acc)
+            def k_loop(masked: bool, unit: bool) -> None:
+                with cgutils.for_range(builder, K) as loop:
+                    k = loop.index
+                    pbk = builder.bitcast(builder.gep(pb, [builder.mul(k, ldb)]), vptr_t)
+                    bv = builder.call(mload, [pbk, align, cols, zero]) if masked else builder.load(pbk, align=align.constant)
+                    ak = k if unit else builder.mul(k, ka)
                     for i in range(MR):
-                        with builder.if_then(rows[i]):
-                            ptr = builder.bitcast(row_c[i], vptr_t)
-                            if masked:
-                                builder.call(mstore, [builder.load(accs[i]), ptr, align, cols])
-                            else:
-                                builder.store(builder.load(accs[i]), ptr, align=align.constant)
-        return context.get_dummy_value()
+                        av = _splat(builder, builder.load(builder.gep(row_a[i], [ak])), lanes)
+                        builder.store(builder.call(fma, [av, bv, builder.load(accs[i])]), accs[i])
 
-    return sig, codegen
+            # A whole vector of columns loads B plainly: masked loads cost more than plain ones (on AVX2,
+            # vmaskmov, two per vector); so does a packed strip, zero-padded to a whole vector. A's rows
+            # read in place (ka == 1) index every row with k itself, so the rows share one induction
+            # variable (with ka unknown, LLVM kept one pointer per row and, short of registers on AVX2,
+            # spilled them every step).
+            whole = builder.or_(builder.icmp_signed("==", n, ir.Constant(_I64, lanes)), whole_flag)
+            unit = builder.icmp_signed("==", ka, ir.Constant(_I64, 1))
+            with builder.if_else(whole) as (full, edge):
+                with full:
+                    with builder.if_else(unit) as (u, g):
+                        with u:
+                            k_loop(False, True)
+                        with g:
+                            k_loop(False, False)
+                with edge:
+                    k_loop(True, False)
+            # a whole vector of columns stores plainly: a masked store (vmaskmov) costs tens of cycles on
+            # AMD's cores, as much as the whole k loop of a short block
+            n_whole = builder.icmp_signed("==", n, ir.Constant(_I64, lanes))
+            with builder.if_else(n_whole) as (full, edge):
+                for masked, branch in ((False, full), (True, edge)):
+                    with branch:
+                        for i in range(MR):
+                            with builder.if_then(rows[i]):
+                                ptr = builder.bitcast(row_c[i], vptr_t)
+                                if masked:
+                                    builder.call(mstore, [builder.load(accs[i]), ptr, align, cols])
+                                else:
+                                    builder.store(builder.load(accs[i]), ptr, align=align.constant)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return gemm_block
+
+
+gemm_block = intrinsic(_gemm_block_typer(False))
+gemm_block_half = intrinsic(_gemm_block_typer(True))
 
 
 @intrinsic
