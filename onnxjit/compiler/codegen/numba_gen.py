@@ -72,10 +72,24 @@ def epilogue_lines(step: Step, plan: KernelPlan, out_names: dict[str, str], acc:
                                         for v in inputs]
     roots = [step.exprs[o] for o in out_names]
     tmp, results = print_exprs(roots, lambda k: f"v{k}")
-    body = tmp + [f"{out_names[o]}[iu] = {r}" for o, r in zip(out_names, results)]
+    kinds = {o: _in_place_float(plan.types.get(o), acc) for o in out_names}
+    body = tmp + [f"{out_names[o]}[iu] = {r}" + (f" * one_{kinds[o]}" if kinds[o] else "")
+                  for o, r in zip(out_names, results)]
     unit = ([False] if acc else []) + [unit_last(plan.types[v].shape if v in plan.types else None, domain)
                                        for v in inputs]
-    return loop_nest(rank, pats, names, body, pbase, indent, levels, box, rows, split, unit)
+    ones = [f"{indent}one_{k} = np.{k}(p[{pbase}] >= 0)" for k in sorted(set(filter(None, kinds.values())))]
+    return ones + loop_nest(rank, pats, names, body, pbase, indent, levels, box, rows, split, unit)
+
+
+def _in_place_float(t, acc: str | None) -> str:
+    """The float dtype's name where an epilogue finishes a template's result in place (it reads its
+    output's element first), else "". Such a store is multiplied by one_<dtype>, a 1 that LLVM cannot
+    see is 1 (a dim size compared with 0): the result of a select (Relu, Max, Clip) could be the
+    element read, and LLVM then stores only where it changed, with masked stores (vmaskmov), which
+    cost AMD's cores tens of cycles each; a conv's Relu took as long as the conv. x * 1 is exact."""
+    if acc is None or t is None or np.dtype(t.dtype).kind != "f":
+        return ""
+    return np.dtype(t.dtype).name
 
 
 def epilogue_param_count(step: Step, plan: KernelPlan) -> int:

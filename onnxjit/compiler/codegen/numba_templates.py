@@ -90,6 +90,7 @@ EPILOGUE_BOX
 # Thread t of T pools channels c0..c1.
 POOL_ROWS = KW_RANGES + '''    c0 = t * NC // T
     c1 = (t + 1) * NC // T
+    one = POOL_T(NC >= 0)  # a 1 LLVM cannot see is 1 (see _pool)
     ow0 = 0
     ow1 = OW
     for kw in range(KW):
@@ -163,21 +164,26 @@ POOL_ROWS = KW_RANGES + '''    c0 = t * NC // T
                     m = ys[i] if kh > kh0 + 1 else hs[i]
                     POOL_UPDATE(m, hs1[i])
                     POOL_UPDATE(m, hs2[i])
-                    ys[i] = m
+                    ys[i] = m * one
                 kh += 2
             if kh < kh1:
                 hs1 = hr[(h0 + kh * DH) * OW:]
                 for i in range(OW):
                     m = ys[i] if kh > kh0 + 1 else hs[i]
                     POOL_UPDATE(m, hs1[i])
-                    ys[i] = m
+                    ys[i] = m * one
 '''
 
 
 def _pool(update: str, rows: str) -> str:
-    """POOL_ROWS with POOL_UPDATE(acc, v) spelled out (lines of `update`) at each of its uses."""
+    """POOL_ROWS with POOL_UPDATE(acc, v) spelled out (lines of `update`) at each of its uses. An
+    update of an array element in place ends `{keep}`: times `one` there, as a select that may keep
+    the element read is stored by LLVM only where it changed, with masked stores (vmaskmov), which
+    cost AMD's cores tens of cycles each (numba_gen._in_place_float)."""
     def spell(m: re.Match) -> str:
-        return m.group(1) + ("\n" + m.group(1)).join(update.format(acc=m.group(2), v=m.group(3)).split("\n"))
+        acc = m.group(2)
+        lines = update.format(acc=acc, v=m.group(3), keep=" * one" if "[" in acc else "")
+        return m.group(1) + ("\n" + m.group(1)).join(lines.split("\n"))
 
     return re.sub(r"^( *)POOL_UPDATE\((.+?), ((?:xs|xr|hs1|hs2)\[.+?\])\)", spell, rows, flags=re.M)
 
@@ -185,7 +191,7 @@ def _pool(update: str, rows: str) -> str:
 SKELETONS["maxpool"] = '''
     NC = q[0]; H = q[1]; W = q[2]; OH = q[3]; OW = q[4]; KH = q[5]; KW = q[6]
     SH = q[7]; SW = q[8]; PT = q[9]; PL = q[10]; DH = q[11]; DW = q[12]
-''' + _pool("v = {v}\n{acc} = v if ((v > {acc}) | (v != v)) else {acc}",
+''' + _pool("v = {v}\n{acc} = (v if ((v > {acc}) | (v != v)) else {acc}){keep}",
             POOL_ROWS.replace("POOL_INIT", "POOL_MIN"))
 
 SKELETONS["avgpool"] = '''
