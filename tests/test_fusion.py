@@ -58,7 +58,8 @@ def test_batchnorm_folds_into_conv_weights_in_place_only_when_nothing_else_reads
              helper.make_node("Conv", ["x", "w_alone"], ["c3"], pads=[1] * 4, name="c3"),
              helper.make_node("BatchNormalization", ["c3", "s", "b", "m", "v"], ["y3"], name="bn3")]
     inits = [onnx.numpy_helper.from_array(a, n) for a, n in
-             [(w_own, "w_own"), (w_shared, "w_shared"), (w_alone, "w_alone"), (bn[0], "s"), (bn[1], "b"), (bn[2], "m"), (bn[3], "v")]]
+             [(w_own, "w_own"), (w_shared, "w_shared"), (w_alone, "w_alone"),
+              (bn[0], "s"), (bn[1], "b"), (bn[2], "m"), (bn[3], "v")]]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
                               [helper.make_tensor_value_info(n, TensorProto.FLOAT, None)
                                for n in ("y0", "y1", "y2", "w_out", "y3")], inits)

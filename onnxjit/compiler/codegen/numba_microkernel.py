@@ -7,10 +7,15 @@ A[i, k] for the MR rows and does MR fused multiply-adds. Numba's own loops canno
 vectorises the innermost loop, and with the k loop innermost it keeps the columns scalar (about 6
 GFLOP/s measured, against 100 and more here).
 
+`gemm_block_half` is the same block half a vector wide, for a matrix's last few columns. `pack_strip`
+copies a strip of B one vector wide into a contiguous, zero-padded stream (the caller's packed
+blocks), which the kernel then loads plainly (`b_whole`).
+
 Blocks at the matrix's edge are handled without reading or writing outside it: columns past n are
-masked (masked loads and stores: AVX-512 masks, or vmaskmov on AVX2; a whole vector loads B plainly),
-rows past m read row m - 1 and are not stored. The results do not depend on where a row falls in a
-block: every element is one FMA chain over k in order, so equal rows give equal results (as MLAS does).
+masked (masked loads and stores: AVX-512 masks, or vmaskmov on AVX2; a whole vector loads and stores
+plainly: vmaskmov stores cost AMD's cores tens of cycles each), rows past m read row m - 1 and are
+not stored. The results do not depend on where a row falls in a block: every element is one FMA
+chain over k in order, so equal rows give equal results (as MLAS does).
 
 The kernel is inlined into its caller's machine code, so Numba's on-disk cache of the caller holds
 it; `SOURCE_HASH` goes into the name of the generated helper module so that a change here is a new
@@ -137,7 +142,8 @@ def _gemm_block_typer(half: bool):
                 with cgutils.for_range(builder, K) as loop:
                     k = loop.index
                     pbk = builder.bitcast(builder.gep(pb, [builder.mul(k, ldb)]), vptr_t)
-                    bv = builder.call(mload, [pbk, align, cols, zero]) if masked else builder.load(pbk, align=align.constant)
+                    bv = builder.call(mload, [pbk, align, cols, zero]) if masked \
+                        else builder.load(pbk, align=align.constant)
                     ak = k if unit else builder.mul(k, ka)
                     for i in range(MR):
                         av = _splat(builder, builder.load(builder.gep(row_a[i], [ak])), lanes)
@@ -216,7 +222,8 @@ def pack_strip(typingctx, K, b, bo, ldb, n, p, po):
                         src = builder.bitcast(builder.gep(pb, [builder.mul(loop.index, ldb)]), vptr_t)
                         v = builder.call(mload, [src, align, cols, ir.Constant(vec_t, [0.0] * lanes)]) if masked \
                             else builder.load(src, align=align.constant)
-                        dst = builder.bitcast(builder.gep(pp, [builder.mul(loop.index, ir.Constant(_I64, lanes))]), vptr_t)
+                        step = builder.mul(loop.index, ir.Constant(_I64, lanes))
+                        dst = builder.bitcast(builder.gep(pp, [step]), vptr_t)
                         builder.store(v, dst, align=align.constant)
         return context.get_dummy_value()
 
