@@ -131,6 +131,13 @@ class Model:
         return self.opsets.get(domain, 1)
 
 
+def array_root(a: np.ndarray) -> np.ndarray:
+    """The array that owns a's memory (a itself unless a is a view)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
 def subgraphs(node: Node) -> list[Graph]:
     out: list[Graph] = []
     for v in node.attrs.values():

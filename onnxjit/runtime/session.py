@@ -10,7 +10,7 @@ import numpy as np
 from onnx import ModelProto
 
 from onnxjit.compiler import loader
-from onnxjit.compiler.ir import Model, ValueInfo
+from onnxjit.compiler.ir import Model, ValueInfo, array_root
 from onnxjit.compiler.passes.pipeline import optimize
 from onnxjit.compiler.passes.shape_inference import infer_shapes
 from onnxjit.errors import InvalidArgument, OnnxJitError, RuntimeException
@@ -98,7 +98,7 @@ class InferenceSession:
         self._providers = prov.resolve(list(providers) if providers is not None else None,
                                        list(provider_options) if provider_options is not None else None)
         self._executable = self._prepare()
-        self._constant_ids = frozenset(id(_root(v)) for v in model.graph.initializers.values()
+        self._constant_ids = frozenset(id(array_root(v)) for v in model.graph.initializers.values()
                                        if isinstance(v, np.ndarray))
         self._fallback_enabled = True
         self._profile: list[dict] = []
@@ -271,24 +271,18 @@ def _stand_in(value) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(base, shape=tuple(value.shape()), strides=(0,) * len(value.shape()))
 
 
-def _root(a: np.ndarray) -> np.ndarray:
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
-
-
 def _detach_outputs(values: list[Any], feeds: dict[str, Any], constant_ids: frozenset[int]) -> list[Any]:
     """Outputs the caller owns, as onnxruntime returns them: an output that is (a view of) a feed,
     a model constant or another output is copied, so that writing to it changes nothing else."""
     taken = set(constant_ids)
     for f in feeds.values():
         if isinstance(f, np.ndarray):
-            taken.add(id(_root(f)))
+            taken.add(id(array_root(f)))
     out = []
     for v in values:
         v = _output_value(v)
         if isinstance(v, np.ndarray):
-            root = id(_root(v))
+            root = id(array_root(v))
             if root in taken:
                 v = v.copy()
                 root = id(v)

@@ -154,7 +154,8 @@ def _gemm_block_typer(half: bool):
             # read in place (ka == 1) index every row with k itself, so the rows share one induction
             # variable (with ka unknown, LLVM kept one pointer per row and, short of registers on AVX2,
             # spilled them every step).
-            whole = builder.or_(builder.icmp_signed("==", n, ir.Constant(_I64, lanes)), whole_flag)
+            n_whole = builder.icmp_signed("==", n, ir.Constant(_I64, lanes))
+            whole = builder.or_(n_whole, whole_flag)
             unit = builder.icmp_signed("==", ka, ir.Constant(_I64, 1))
             with builder.if_else(whole) as (full, edge):
                 with full:
@@ -167,7 +168,6 @@ def _gemm_block_typer(half: bool):
                     k_loop(True, False)
             # a whole vector of columns stores plainly: a masked store (vmaskmov) costs tens of cycles on
             # AMD's cores, as much as the whole k loop of a short block
-            n_whole = builder.icmp_signed("==", n, ir.Constant(_I64, lanes))
             with builder.if_else(n_whole) as (full, edge):
                 for masked, branch in ((False, full), (True, edge)):
                     with branch:

@@ -396,8 +396,8 @@ SKELETONS["reduce"] = '''
             y[o] = FINISH
 '''
 
-# LRN: thread t of T normalises channels job0..job1 (over all images); a channel's sum of squares
-# over its window is accumulated in whole-plane sweeps (vectorised), then scales the channel.
+# LRN: thread t of T normalises its share of the (image, channel) planes; a plane's sum of squares
+# over its channel window is accumulated in whole-plane sweeps (vectorised), then scales the plane.
 SKELETONS["lrn"] = '''
     N = q[0]; C = q[1]; HW = q[2]
     lo_off = (SIZE - 1) // 2

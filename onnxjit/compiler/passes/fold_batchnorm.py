@@ -7,13 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from onnxjit.compiler.ir import Graph, Node, ValueInfo, outer_scope_names
-
-
-def _root(a: np.ndarray) -> np.ndarray:
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
+from onnxjit.compiler.ir import Graph, Node, ValueInfo, array_root, outer_scope_names
 
 
 def _bn_affine(node: Node, consts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -35,11 +29,12 @@ def fold_batchnorm(graph: Graph, overridable: set[str]) -> int:
         for i in n.inputs:
             uses[i] = uses.get(i, 0) + 1
     outputs = set(graph.output_names())
-    captured = set().union(*(outer_scope_names(n) for n in graph.nodes))
+    # read other than by a node here: graph outputs and subgraphs' outer-scope names
+    exposed = outputs.union(*(outer_scope_names(n) for n in graph.nodes))
     holders: dict[int, int] = {}  # arrays by how many initializers hold them or a view of them
     for v in graph.initializers.values():
         if isinstance(v, np.ndarray):
-            holders[id(_root(v))] = holders.get(id(_root(v)), 0) + 1
+            holders[id(array_root(v))] = holders.get(id(array_root(v)), 0) + 1
     kept: list[Node] = []
     count = 0
     removed: set[int] = set()
@@ -58,7 +53,7 @@ def fold_batchnorm(graph: Graph, overridable: set[str]) -> int:
             dt = w.dtype
             # in place when only this conv reads weights the session owns: a new copy of every conv's
             # weights was a third of a warm start's fresh memory (its page faults: ~0.1 s on resnet50)
-            alone = uses.get(conv.inputs[1]) == 1 and conv.inputs[1] not in outputs | captured
+            alone = uses.get(conv.inputs[1]) == 1 and conv.inputs[1] not in exposed
             in_place = alone and holders.get(id(w)) == 1 and w.flags.writeable and w.flags.owndata \
                 and w.flags.c_contiguous
             # computed in float64 without a float64 copy of the weights (5x faster on big convs)
