@@ -9,12 +9,14 @@ JOBS    ?= 2
 install: $(STAMP)
 
 # torch is pinned to the CPU build that lies on this kind of machine's disk (pip's find-links);
-# installing it first keeps pip from pulling a multi-GB CUDA build.
+# installing it first keeps pip from pulling a multi-GB CUDA build. onnxjit's bytecode is written as
+# pip writes an installed package's (an editable install leaves none).
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv .venv
 	@$(PY) -m pip install -q --upgrade pip setuptools wheel
 	@$(PY) -m pip install -q "torch==2.13.0"
 	@$(PY) -m pip install -q -e ".[test]"
+	@$(PY) -m compileall -q onnxjit
 	@touch $(STAMP)
 
 run: install
@@ -26,7 +28,10 @@ test: install
 conformance: install
 	@$(PY) -m tests.conformance.run_cases --provider $(PROVIDER) --summary-only
 
+# onnxjit's bytecode first, as pip writes it for an installed package (an editable install and
+# PYTHONDONTWRITEBYTECODE leave none, and a session's start would compile onnxjit's source)
 bench: install
+	@$(PY) -m compileall -q onnxjit
 	$(PY) benchmarks/bench.py
 
 clean:

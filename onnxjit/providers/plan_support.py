@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import py_compile
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,15 +17,35 @@ from onnxjit.providers.cpu.interpreter import run_subgraph
 
 
 def import_generated(name: str, path: Path) -> Any:
-    """Import a generated module from its file (Numba's cache and Triton's compiler need a real file)."""
+    """Import a generated module from its file (Numba's cache and Triton's compiler need a real file).
+
+    Its bytecode is kept beside it in the cache (`__pycache__`), written even where Python writes none
+    (PYTHONDONTWRITEBYTECODE): the cache is onnxjit's, and a warm session would otherwise compile each
+    module's source again. Bytecode that cannot be read is deleted and the source imported."""
     if name in sys.modules:
         return sys.modules[name]
+    pyc = Path(importlib.util.cache_from_source(str(path)))
+    if not pyc.exists():
+        try:
+            py_compile.compile(str(path), cfile=str(pyc), doraise=True)
+        except (py_compile.PyCompileError, OSError):
+            pass  # importing the source reports what is wrong with it
+    try:
+        return _exec_module(name, path)
+    except (EOFError, ValueError, TypeError, ImportError):
+        if not pyc.exists():
+            raise
+        pyc.unlink(missing_ok=True)  # truncated or damaged bytecode: compile the source instead
+        return _exec_module(name, path)
+
+
+def _exec_module(name: str, path: Path) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception:
+    except BaseException:
         del sys.modules[name]
         raise
     return module

@@ -48,18 +48,66 @@ _setter = None
 _setter_loaded = False
 
 
+def _cython_blas():
+    """scipy's `scipy.linalg.cython_blas` extension, loaded from its file on its own.
+
+    Numba's BLAS helper looks its functions up by importing that module, and importing it the usual
+    way runs `scipy.linalg/__init__` first: 0.15-0.3 s of a warm session's start, for a table of
+    function pointers that loads in 4 ms. None where scipy.linalg is imported already (the helper
+    finds the module then) or the file cannot be found or loaded (the helper imports it as usual)."""
+    import importlib.machinery  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    name = "scipy.linalg.cython_blas"
+    if name in sys.modules or "scipy.linalg" in sys.modules:
+        return None
+    try:
+        import scipy  # noqa: PLC0415
+
+        folder = os.path.join(os.path.dirname(scipy.__file__), "linalg")
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = os.path.join(folder, "cython_blas" + suffix)
+            if os.path.exists(path):
+                spec = importlib.util.spec_from_file_location(name, path)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                return module
+    except Exception:  # noqa: BLE001 - any failure leaves the usual import to the helper
+        return None
+    return None
+
+
 def _resolve_blas() -> None:
     """Make Numba look up its BLAS functions now, on this thread: the lookup imports scipy under the
-    GIL, which a worker thread of a parallel kernel could not take while the caller holds it."""
+    GIL, which a worker thread of a parallel kernel could not take while the caller holds it.
+
+    Numba imports the module once more, to see that BLAS is there, when it first loads its array
+    typing (`numba.np.arraymath`), which every session's first compile or cache load does. Both
+    happen here, with the module loaded on its own (`_cython_blas`) standing in; it is taken out of
+    sys.modules again afterwards (the helper keeps the pointers it looked up), so that a later
+    `import scipy.linalg` runs as it would have."""
+    import sys  # noqa: PLC0415
+
     from numba import _helperlib  # noqa: PLC0415
 
-    fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char, ctypes.c_char, ctypes.c_char, *[ctypes.c_ssize_t] * 3,
-                          ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_ssize_t,
-                          ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t)(_helperlib.c_helpers["xxgemm"])
-    for kind, ctype in ((b"s", ctypes.c_float), (b"d", ctypes.c_double)):
-        one, zero, a, b, c = ctype(1), ctype(0), ctype(1), ctype(1), ctype(0)
-        fn(kind, b"N", b"N", 1, 1, 1, ctypes.addressof(one), ctypes.addressof(a), 1, ctypes.addressof(b), 1,
-           ctypes.addressof(zero), ctypes.addressof(c), 1)
+    name = "scipy.linalg.cython_blas"
+    alone = _cython_blas()
+    if alone is not None:
+        sys.modules[name] = alone
+    try:
+        import numba.np.arraymath  # noqa: F401, PLC0415
+        fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char, ctypes.c_char, ctypes.c_char, *[ctypes.c_ssize_t] * 3,
+                              ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_void_p,
+                              ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p,
+                              ctypes.c_ssize_t)(_helperlib.c_helpers["xxgemm"])
+        for kind, ctype in ((b"s", ctypes.c_float), (b"d", ctypes.c_double)):
+            one, zero, a, b, c = ctype(1), ctype(0), ctype(1), ctype(1), ctype(0)
+            fn(kind, b"N", b"N", 1, 1, 1, ctypes.addressof(one), ctypes.addressof(a), 1, ctypes.addressof(b), 1,
+               ctypes.addressof(zero), ctypes.addressof(c), 1)
+    finally:
+        if alone is not None and sys.modules.get(name) is alone:
+            del sys.modules[name]
 
 
 _pool_pid = [0]  # the process that started Numba's pool
