@@ -75,6 +75,30 @@ class InferenceSession:
         proto, _ = loader.load_model_proto(path_or_bytes)
         proto = self._apply_initializer_overrides(proto)
         self._declared_dim_params = _declared_dim_params(proto)
+        self._providers = prov.resolve(list(providers) if providers is not None else None,
+                                       list(provider_options) if provider_options is not None else None)
+        entry = self._plan_entry(proto)
+        state = None
+        if entry is not None:
+            from onnxjit.providers import plan_cache
+
+            state = plan_cache.load(entry)
+        if state is None:
+            self._build(proto)
+            if entry is not None:
+                self._save_plan(entry)
+        else:
+            self._restore(state)
+        self._constant_ids = frozenset(id(array_root(v)) for v in self._model.graph.initializers.values()
+                                       if isinstance(v, np.ndarray))
+        self._fallback_enabled = True
+        self._profile: list[dict] = []
+        self._profile_start_ns = time.perf_counter_ns()
+        self.session_create_seconds = time.perf_counter() - t0
+
+    # --- construction -----------------------------------------------------------------------
+    def _build(self, proto: ModelProto) -> None:
+        """Read, check and optimise the model, then let the first provider prepare it."""
         proto = infer_shapes(proto)
         try:
             model = loader.model_from_proto(proto)
@@ -95,17 +119,65 @@ class InferenceSession:
         _check_io_types(g.inputs, g.outputs)
         self.pass_report = optimize(model, int(self._sess_options.graph_optimization_level),
                                     {vi.name for vi in self._overridable})
-        self._providers = prov.resolve(list(providers) if providers is not None else None,
-                                       list(provider_options) if provider_options is not None else None)
         self._executable = self._prepare()
-        self._constant_ids = frozenset(id(array_root(v)) for v in model.graph.initializers.values()
-                                       if isinstance(v, np.ndarray))
-        self._fallback_enabled = True
-        self._profile: list[dict] = []
-        self._profile_start_ns = time.perf_counter_ns()
-        self.session_create_seconds = time.perf_counter() - t0
 
-    # --- construction -----------------------------------------------------------------------
+    def _plan_entry(self, proto: ModelProto):
+        """Where this model's prepared plan is kept (plan_cache.py), or None: only the Numba provider
+        keeps plans, a fusion policy object cannot be part of a key, and the session config entry
+        'onnxjit.plan_cache' = '0' turns it off."""
+        from onnxjit.providers.base import ProviderName
+
+        name, options = self._providers[0]
+        config = self._sess_options._config
+        if name is not ProviderName.NUMBA or options.get("fusion_policy") is not None \
+                or config.get("onnxjit.plan_cache", "1") == "0":
+            return None
+        import hashlib
+
+        from onnxjit.providers import cache, plan_cache
+        from onnxjit.providers.numba.provider import _versions
+
+        try:
+            digest = hashlib.sha256(proto.SerializeToString()).hexdigest()
+        except Exception:  # noqa: BLE001 - a model protobuf cannot serialise (over 2 GB): no entry
+            return None
+        unkeyed = {"onnxjit.cache_dir", "onnxjit.parallel_compile", "onnxjit.plan_cache"}
+        settings = json.dumps({"level": int(self._sess_options.graph_optimization_level),
+                               "config": sorted((k, v) for k, v in config.items() if k not in unkeyed),
+                               "provider": sorted((str(k), str(v)) for k, v in options.items()
+                                                  if k not in ("cache_dir", "progress"))})
+        root = cache.cache_root(options.get("cache_dir") or config.get("onnxjit.cache_dir"))
+        return root / "numba" / "plans" / f"{plan_cache.plan_key(digest, settings, *_versions())}.plan"
+
+    _SESSION_STATE = ("_model", "_overridable", "_inputs", "_outputs", "_output_names", "pass_report")
+
+    def _save_plan(self, entry) -> None:
+        """Keep what this session prepared for the next one (best effort: a cache that cannot be written
+        costs the next session its preparation, nothing else)."""
+        from onnxjit.providers import plan_cache
+
+        numba_state, arenas, placed = self._executable.prepared_state()
+        for name, value in self._model.graph.initializers.items():
+            held = self._executable.plan.constants.get(name)
+            if held is not None and held is not value and id(held) in placed and isinstance(value, np.ndarray) \
+                    and value.shape == held.shape and value.dtype == held.dtype and np.shares_memory(value, held):
+                placed[id(value)] = placed[id(held)]  # the same constant, held by another array object
+        state = {k: getattr(self, k) for k in self._SESSION_STATE}
+        state["numba"] = numba_state
+        try:
+            plan_cache.save(entry, state, arenas, placed)
+        except Exception:  # noqa: BLE001, S110
+            pass
+
+    def _restore(self, state: dict) -> None:
+        """A session prepared from a saved plan: the optimised model and the provider's plan."""
+        from onnxjit.providers.numba import NumbaProvider
+
+        for k in self._SESSION_STATE:
+            setattr(self, k, state[k])
+        opts = {"session_options": self._sess_options, "providers": self._providers}
+        self._executable = NumbaProvider(dict(self._providers[0][1])).prepare(self._model, opts, state["numba"])
+
     def _apply_initializer_overrides(self, proto: ModelProto) -> ModelProto:
         """The model with SessionOptions.add_initializer values swapped in (on a copy: the caller's
         ModelProto is never modified)."""

@@ -40,8 +40,8 @@ class NumbaProvider:
     def __init__(self, options: dict[str, Any] | None = None):
         self.options = options or {}
 
-    def prepare(self, model: Model, options: dict[str, Any]) -> "NumbaExecutable":
-        return NumbaExecutable(model, options, self.options)
+    def prepare(self, model: Model, options: dict[str, Any], prepared: dict[str, Any] | None = None) -> "NumbaExecutable":
+        return NumbaExecutable(model, options, self.options, prepared)
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,14 +60,21 @@ class NumbaExecutable:
 
     name = ProviderName.NUMBA.value
 
-    def __init__(self, model: Model, session_options: dict[str, Any], provider_options: dict[str, Any]):
+    def __init__(self, model: Model, session_options: dict[str, Any], provider_options: dict[str, Any],
+                 prepared: dict[str, Any] | None = None):
+        """`prepared`: the plan, layout and module info a session saved for this model and these
+        options (`prepared_state`; see plan_cache.py), used instead of building them."""
         so = session_options.get("session_options")
         config = getattr(so, "_config", {}) if so is not None else {}
         self.model = model
-        policy = provider_options.get("fusion_policy") or GreedyFusion(
-            fuse=config.get("onnxjit.disable_fusion", "0") != "1")
-        self.plan: KernelPlan = build_plan(model, policy)
-        self.layout = build_layout(self.plan)
+        if prepared is None:
+            policy = provider_options.get("fusion_policy") or GreedyFusion(
+                fuse=config.get("onnxjit.disable_fusion", "0") != "1")
+            self.plan: KernelPlan = build_plan(model, policy)
+            self.layout = build_layout(self.plan)
+        else:
+            self.plan, self.layout = prepared["plan"], prepared["layout"]
+        self.plan_from_cache = prepared is not None
         # host kernels first: an op nobody implements fails the session before anything is compiled
         self._host = {k: host_op(self.plan, self.model, k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self.threads = int(getattr(so, "intra_op_num_threads", 0) or 0) if so is not None else 0
@@ -75,7 +82,8 @@ class NumbaExecutable:
         # a new plan compiles in worker processes, one per core (at most 4); "0" compiles in-process
         self.parallel_compile = config.get("onnxjit.parallel_compile", "1") != "0"
         self.compiled_elsewhere = 0
-        self.module_info = render_numba(self.plan, self.layout, profile=self.profiling)
+        self.module_info = (prepared["module_info"] if prepared is not None
+                            else render_numba(self.plan, self.layout, profile=self.profiling))
         self.kernel_seconds: dict[int, float] = {}  # plan step -> total seconds (when profiling)
         root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
         self.key = cache.cache_key(self.module_info.source, *_versions())
@@ -97,6 +105,17 @@ class NumbaExecutable:
         self.const_arenas = [self.layout.const_arenas[dt] for dt in sorted(self.layout.const_arenas)]
 
     # --- construction -----------------------------------------------------------------------
+    def prepared_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[int, tuple]]:
+        """What `prepared` takes, with the constant arenas and where each constant the plan holds lies
+        in them (id(array) -> (dtype, offset, size, shape)), for plan_cache.save."""
+        placed = {}
+        for name, (dt, offset, size) in self.layout.const_offset.items():
+            arr = self.plan.constants.get(name)
+            if isinstance(arr, np.ndarray) and str(arr.dtype) == dt and arr.size == size:
+                placed[id(arr)] = (dt, offset, size, arr.shape)
+        state = {"plan": self.plan, "layout": self.layout, "module_info": self.module_info}
+        return state, self.layout.const_arenas, placed
+
     @staticmethod
     def _import_kernel_module(root: Path, name: str, source: str) -> bool:
         """Write (unless intact) and import one kernel module; True when its source was written."""
@@ -231,7 +250,7 @@ class NumbaExecutable:
         return {"provider": self.name, "from_cache": self.from_cache, "kernels": len(self.layout.kernel_index),
                 "functions": len(self.module_info.kernel_table) + sum(map(len, self.drivers)),
                 "compiled": self.compiled_kernels(), "compile_seconds": self.compile_seconds,
-                "cache_folder": str(self.folder)}
+                "cache_folder": str(self.folder), "plan_from_cache": self.plan_from_cache}
 
     # --- running ----------------------------------------------------------------------------
     def _arena_args(self, b: SegmentBinding) -> list[np.ndarray]:
