@@ -42,12 +42,19 @@ CONV_SETUP = '''
         RB = RB1
         NBAND = (OH + RB - 1) // RB
         MCH = max(T // (N * G * NBAND), (MG * RB * OW + CONV_OUT_TILE - 1) // CONV_OUT_TILE)
+        # whole rounds of jobs: with one job over, the other threads wait while it runs
+        while (N * G * NBAND * MCH) % T != 0 and MCH * GEMM_MR < MG:
+            MCH += 1
     else:
         RB = max(1, min(RB1, (OH * N * G + T - 1) // T // max(1, N * G)))
         # and fewer still when a band's output would not stay in cache for the epilogue
         RB = max(1, min(RB, CONV_OUT_TILE // (MG * OW)))
         NBAND = (OH + RB - 1) // RB
         MCH = T // (N * G * NBAND)
+        while (N * G * NBAND * max(1, MCH)) % T != 0 and NBAND < OH:
+            NBAND += 1  # whole rounds of jobs, as above
+    RB = (OH + NBAND - 1) // NBAND  # bands of equal height (but the last): no thread waits on a tall one
+    NBAND = (OH + RB - 1) // RB
     MCH = 1 if depthwise else max(1, min(MG, MCH))
     MC = max(1, min(MG, ((MG + MCH - 1) // MCH + GEMM_MR - 1) // GEMM_MR * GEMM_MR))  # whole row panels of the micro-kernel
     MCH = (MG + MC - 1) // MC
