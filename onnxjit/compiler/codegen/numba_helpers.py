@@ -253,8 +253,14 @@ def _conv_band(q, sc, n, g, oh0, oh1, m0, m1, x, w, b, y, has_bias):
     B = (oh1 - oh0) * OW
     xo = (n * C + g * CG) * HW
     yo = (n * M + m0) * P + oh0 * OW
-    # the band's columns, copied even for a 1x1 conv: read in place, rows HW apart, the product's
-    # column strips touch a new page per row and wait on memory
+    if KH == 1 and KW == 1 and SH == 1 and SW == 1 and PT == 0 and PL == 0 and OW == W and m1 - m0 > 2 * _MR:
+        # a 1x1 conv's band is its input's rows oh0..oh1 of every channel, HW apart: the product packs
+        # them into strips straight from there (it packs b when more than two row panels read it)
+        _mm(m1 - m0, B, K, w[m0 * K:], K, x[xo + oh0 * OW:], HW, y[yo:], P, False,
+            b[m0:] if has_bias else y[:0], has_bias)
+        return
+    # the band's columns, copied: read in place, rows HW apart, the product's column strips touch a
+    # new page per row and wait on memory
     _im2col(x[xo:xo + CG * HW], sc, CG, H, W, KH, KW, oh0, oh1, OW, SH, SW, PT, PL, DH, DW)
     _mm(m1 - m0, B, K, w[m0 * K:], K, sc, B, y[yo:], P, False, b[m0:] if has_bias else y[:0], has_bias)
 

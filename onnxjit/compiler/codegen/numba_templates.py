@@ -53,8 +53,6 @@ CONV_SETUP = '''
         MCH = T // (N * G * NBAND)
         while (N * G * NBAND * max(1, MCH)) % T != 0 and NBAND < OH:
             NBAND += 1  # whole rounds of jobs, as above
-    RB = (OH + NBAND - 1) // NBAND  # bands of equal height (but the last): no thread waits on a tall one
-    NBAND = (OH + RB - 1) // RB
     MCH = 1 if depthwise else max(1, min(MG, MCH))
     MC = max(1, min(MG, ((MG + MCH - 1) // MCH + GEMM_MR - 1) // GEMM_MR * GEMM_MR))  # whole row panels of the micro-kernel
     MCH = (MG + MC - 1) // MC
@@ -66,7 +64,9 @@ CONV_SETUP = '''
 SKELETONS["conv"] = CONV_SETUP + KW_RANGES + '''
     xp = np.empty(0, x.dtype)  # a depthwise job's padded input plane and wide output
     yw = np.empty(0, x.dtype)
-    for job in range(t, NJ, T):
+    # thread t runs a contiguous run of jobs, and band bi is rows bi * OH // NBAND on: the threads'
+    # shares of rows differ by one at most (round-robin over bands of 4, 4, 4, 2 rows gave 8 and 6)
+    for job in range(t * NJ // T, (t + 1) * NJ // T):
         if depthwise:
             n = job // G
             m0 = job % G
@@ -79,8 +79,8 @@ SKELETONS["conv"] = CONV_SETUP + KW_RANGES + '''
             bi = (job // MCH) % NBAND
             g = (job // (MCH * NBAND)) % G
             n = job // (MCH * NBAND * G)
-            oh0 = bi * RB
-            oh1 = min(OH, oh0 + RB)
+            oh0 = bi * OH // NBAND
+            oh1 = (bi + 1) * OH // NBAND
             m0 = g * MG + mc * MC
             m1 = min(g * MG + MG, m0 + MC)
             if m1 > m0:
