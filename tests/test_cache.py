@@ -100,7 +100,8 @@ sess.run(None, {sess.get_inputs()[0].name: x})
 before = "scipy.linalg" in sys.modules
 import scipy.linalg
 import scipy.linalg.cython_blas as cb
-print(before, cb is scipy.linalg.cython_blas, float(scipy.linalg.blas.sgemm(1.0, np.ones((2, 3)), np.ones((3, 2)))[0, 0]))
+product = scipy.linalg.blas.sgemm(1.0, np.ones((2, 3)), np.ones((3, 2)))
+print(before, cb is scipy.linalg.cython_blas, float(product[0, 0]))
 """
 
 

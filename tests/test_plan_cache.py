@@ -54,7 +54,10 @@ def test_second_session_reuses_the_plan_and_agrees(tmp_path: Path) -> None:
     assert second.compile_stats()["plan_from_cache"] and second.compile_stats()["compiled"] == 0
     for a, b in zip(first.run(None, {"x": X}), second.run(None, {"x": X})):
         np.testing.assert_array_equal(a, b)
-    assert [(i.name, i.type, i.shape) for i in second.get_inputs()] == [(i.name, i.type, i.shape) for i in first.get_inputs()]
+    def described(args):
+        return [(a.name, a.type, a.shape) for a in args]
+
+    assert described(second.get_inputs()) == described(first.get_inputs())
     assert [o.name for o in second.get_outputs()] == ["y", "c"]
     assert second.pass_report.counts == first.pass_report.counts
     assert second.executable.plan.describe() == first.executable.plan.describe()
@@ -90,6 +93,16 @@ def test_damaged_plan_entry_is_rebuilt(tmp_path: Path, damage: str) -> None:
     for a, b in zip(expected, again.run(None, {"x": X})):
         np.testing.assert_array_equal(a, b)
     assert _session(tmp_path).compile_stats()["plan_from_cache"], "the rebuilt entry is used afterwards"
+
+
+def test_an_entry_that_loads_but_does_not_restore_is_built_again(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _session(tmp_path).run(None, {"x": X})
+    monkeypatch.setattr(plan_cache, "load", lambda path: {"numba": None})  # a pickle of something else
+    again = _session(tmp_path)
+    assert not again.compile_stats()["plan_from_cache"]
+    for a, b in zip(expected, again.run(None, {"x": X})):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_options_that_shape_the_plan_key_their_own_entries(tmp_path: Path) -> None:

@@ -83,12 +83,15 @@ class InferenceSession:
             from onnxjit.providers import plan_cache
 
             state = plan_cache.load(entry)
+        if state is not None:
+            try:
+                self._restore(state)
+            except Exception:  # noqa: BLE001 - an entry that loads but does not restore is built again
+                state = None
         if state is None:
             self._build(proto)
             if entry is not None:
                 self._save_plan(entry)
-        else:
-            self._restore(state)
         self._constant_ids = frozenset(id(array_root(v)) for v in self._model.graph.initializers.values()
                                        if isinstance(v, np.ndarray))
         self._fallback_enabled = True
@@ -159,8 +162,9 @@ class InferenceSession:
         numba_state, arenas, placed = self._executable.prepared_state()
         for name, value in self._model.graph.initializers.items():
             held = self._executable.plan.constants.get(name)
-            if held is not None and held is not value and id(held) in placed and isinstance(value, np.ndarray) \
-                    and value.shape == held.shape and value.dtype == held.dtype and np.shares_memory(value, held):
+            if isinstance(held, np.ndarray) and held is not value and id(held) in placed \
+                    and isinstance(value, np.ndarray) and value.dtype == held.dtype and value.shape == held.shape \
+                    and value.strides == held.strides and value.ctypes.data == held.ctypes.data:
                 placed[id(value)] = placed[id(held)]  # the same constant, held by another array object
         state = {k: getattr(self, k) for k in self._SESSION_STATE}
         state["numba"] = numba_state

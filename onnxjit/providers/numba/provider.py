@@ -40,7 +40,8 @@ class NumbaProvider:
     def __init__(self, options: dict[str, Any] | None = None):
         self.options = options or {}
 
-    def prepare(self, model: Model, options: dict[str, Any], prepared: dict[str, Any] | None = None) -> "NumbaExecutable":
+    def prepare(self, model: Model, options: dict[str, Any],
+                prepared: dict[str, Any] | None = None) -> "NumbaExecutable":
         return NumbaExecutable(model, options, self.options, prepared)
 
 
