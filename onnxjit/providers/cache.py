@@ -7,12 +7,14 @@ have their own entries, <root>/numba/kernels/<key>/, shared by every plan that i
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
 import shutil
 import tempfile
 from pathlib import Path
+from typing import IO, Iterator
 
 MARKER = "# onnxjit-source-sha256: "
 
@@ -41,12 +43,24 @@ def cache_key(source: str, *parts: str) -> str:
     return h.hexdigest()[:32]
 
 
-def atomic_write(path: Path, text: str) -> None:
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: str = "w") -> Iterator[IO]:
+    """A file that appears at `path` whole or not at all: written under a temporary name in the same
+    folder, renamed over `path` when the block ends, removed if it raises."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp_", suffix=path.suffix)
-    with os.fdopen(fd, "w") as f:
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: Path, text: str) -> None:
+    with atomic_file(path) as f:
         f.write(text)
-    os.replace(tmp, path)
 
 
 def source_is_intact(path: Path) -> bool:

@@ -24,11 +24,12 @@ import json
 import mmap
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from onnxjit.providers import cache
 
 MAGIC = b"onnxjit-plan-v1\n"
 ALIGN = 4096
@@ -86,10 +87,9 @@ def save(path: Path, state: Any, arenas: dict[str, np.ndarray], placed: dict[int
     buf = io.BytesIO()
     _Pickler(buf, places).dump(state)
     blob = buf.getvalue()
-    header = {"pickle": [0, len(blob), hashlib.sha256(blob).hexdigest()], "arenas": {}}
-    # the header's size depends on the offsets: place everything after a generous bound for it
+    # the header's size depends on the offsets: everything goes after a generous bound for it
     offset = _aligned(len(MAGIC) + 8 + 4096 + 64 * len(arenas))
-    header["pickle"][0] = offset
+    header = {"pickle": [offset, len(blob), hashlib.sha256(blob).hexdigest()], "arenas": {}}
     offset = _aligned(offset + len(blob))
     for dt, arena in arenas.items():
         header["arenas"][dt] = [offset, int(arena.size)]
@@ -97,21 +97,14 @@ def save(path: Path, state: Any, arenas: dict[str, np.ndarray], placed: dict[int
     text = json.dumps(header).encode()
     if len(MAGIC) + 8 + len(text) > header["pickle"][0]:
         return  # cannot happen with the bound above; never write a file that would not load
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp_", suffix=".plan")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(MAGIC + len(text).to_bytes(8, "little") + text)
-            f.seek(header["pickle"][0])
-            f.write(blob)
-            for dt, arena in arenas.items():
-                f.seek(header["arenas"][dt][0])
-                f.write(np.ascontiguousarray(arena).data)
-            f.truncate(offset)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with cache.atomic_file(path, "wb") as f:
+        f.write(MAGIC + len(text).to_bytes(8, "little") + text)
+        f.seek(header["pickle"][0])
+        f.write(blob)
+        for dt, arena in arenas.items():
+            f.seek(header["arenas"][dt][0])
+            f.write(np.ascontiguousarray(arena).data)
+        f.truncate(offset)
     _evict(path.parent, keep=path)
 
 

@@ -152,7 +152,7 @@ class InferenceSession:
         root = cache.cache_root(options.get("cache_dir") or config.get("onnxjit.cache_dir"))
         return root / "numba" / "plans" / f"{plan_cache.plan_key(digest, settings, *_versions())}.plan"
 
-    _SESSION_STATE = ("_model", "_overridable", "_inputs", "_outputs", "_output_names", "pass_report")
+    _SESSION_STATE = ("_model", "_overridable", "_inputs", "_outputs", "pass_report")
 
     def _save_plan(self, entry) -> None:
         """Keep what this session prepared for the next one (best effort: a cache that cannot be written
@@ -160,12 +160,6 @@ class InferenceSession:
         from onnxjit.providers import plan_cache
 
         numba_state, arenas, placed = self._executable.prepared_state()
-        for name, value in self._model.graph.initializers.items():
-            held = self._executable.plan.constants.get(name)
-            if isinstance(held, np.ndarray) and held is not value and id(held) in placed \
-                    and isinstance(value, np.ndarray) and value.dtype == held.dtype and value.shape == held.shape \
-                    and value.strides == held.strides and value.ctypes.data == held.ctypes.data:
-                placed[id(value)] = placed[id(held)]  # the same constant, held by another array object
         state = {k: getattr(self, k) for k in self._SESSION_STATE}
         state["numba"] = numba_state
         try:
@@ -179,6 +173,7 @@ class InferenceSession:
 
         for k in self._SESSION_STATE:
             setattr(self, k, state[k])
+        self._output_names = [vi.name for vi in self._outputs]
         opts = {"session_options": self._sess_options, "providers": self._providers}
         self._executable = NumbaProvider(dict(self._providers[0][1])).prepare(self._model, opts, state["numba"])
 

@@ -84,6 +84,9 @@ from numba import types as _nbt
 from onnxjit.compiler.codegen.numba_microkernel import MR as _MR, gemm_block as _gemm_block, \
     gemm_block_half as _gemm_block_half, pack_strip as _pack_strip
 
+# b is packed when more than this many rows of a read it (two row panels; see _mm)
+_PACK_ROWS = 2 * _MR
+
 _xxgemm = _nbt.ExternalFunction("numba_xxgemm", _nbt.intc(
     _nbt.char, _nbt.char, _nbt.char, _nbt.intp, _nbt.intp, _nbt.intp, _nbt.voidptr, _nbt.voidptr, _nbt.intp,
     _nbt.voidptr, _nbt.intp, _nbt.voidptr, _nbt.voidptr, _nbt.intp))
@@ -205,7 +208,7 @@ def _mm(M, N, K, a, lda, b, ldb, c, ldc, accumulate, bias, use_bias):
         return
     L = 64 // c.itemsize  # one 512-bit vector of columns
     KC = 256
-    packb = M > 2 * _MR
+    packb = M > _PACK_ROWS
     NC = 8 * L if packb else N  # columns per packed block: KC x NC is 128 KB of float32, in L2
     rows_first = packb or M > N
     pack = not packb and (lda * c.itemsize) % 4096 == 0
@@ -253,9 +256,11 @@ def _conv_band(q, sc, n, g, oh0, oh1, m0, m1, x, w, b, y, has_bias):
     B = (oh1 - oh0) * OW
     xo = (n * C + g * CG) * HW
     yo = (n * M + m0) * P + oh0 * OW
-    if KH == 1 and KW == 1 and SH == 1 and SW == 1 and PT == 0 and PL == 0 and OW == W and m1 - m0 > 2 * _MR:
+    one_by_one = KH == 1 and KW == 1 and SH == 1 and SW == 1 and PT == 0 and PL == 0 and OW == W
+    if one_by_one and m1 - m0 > _PACK_ROWS:
         # a 1x1 conv's band is its input's rows oh0..oh1 of every channel, HW apart: the product packs
-        # them into strips straight from there (it packs b when more than two row panels read it)
+        # them into strips straight from there (it packs b above _PACK_ROWS rows; in place the
+        # rows HW apart would be read unpacked)
         _mm(m1 - m0, B, K, w[m0 * K:], K, x[xo + oh0 * OW:], HW, y[yo:], P, False,
             b[m0:] if has_bias else y[:0], has_bias)
         return

@@ -34,7 +34,8 @@ def fold_batchnorm(graph: Graph, overridable: set[str]) -> int:
     holders: dict[int, int] = {}  # arrays by how many initializers hold them or a view of them
     for v in graph.initializers.values():
         if isinstance(v, np.ndarray):
-            holders[id(array_root(v))] = holders.get(id(array_root(v)), 0) + 1
+            root = id(array_root(v))
+            holders[root] = holders.get(root, 0) + 1
     kept: list[Node] = []
     count = 0
     removed: set[int] = set()

@@ -107,13 +107,21 @@ class NumbaExecutable:
 
     # --- construction -----------------------------------------------------------------------
     def prepared_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[int, tuple]]:
-        """What `prepared` takes, with the constant arenas and where each constant the plan holds lies
-        in them (id(array) -> (dtype, offset, size, shape)), for plan_cache.save."""
+        """What `prepared` takes, with the constant arenas and where each constant the plan or the
+        model holds lies in them (id(array) -> (dtype, offset, size, shape)), for plan_cache.save.
+        The model's initializer of a name counts when it is the plan's array, or another object over
+        the same data with the same layout."""
         placed = {}
         for name, (dt, offset, size) in self.layout.const_offset.items():
             arr = self.plan.constants.get(name)
-            if isinstance(arr, np.ndarray) and str(arr.dtype) == dt and arr.size == size:
-                placed[id(arr)] = (dt, offset, size, arr.shape)
+            if not (isinstance(arr, np.ndarray) and str(arr.dtype) == dt and arr.size == size):
+                continue
+            placed[id(arr)] = (dt, offset, size, arr.shape)
+            init = self.model.graph.initializers.get(name)
+            if isinstance(init, np.ndarray) and init is not arr and init.dtype == arr.dtype \
+                    and init.shape == arr.shape and init.strides == arr.strides \
+                    and init.ctypes.data == arr.ctypes.data:
+                placed[id(init)] = placed[id(arr)]
         state = {"plan": self.plan, "layout": self.layout, "module_info": self.module_info}
         return state, self.layout.const_arenas, placed
 

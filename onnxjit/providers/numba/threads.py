@@ -48,6 +48,9 @@ _setter = None
 _setter_loaded = False
 
 
+_CYTHON_BLAS = "scipy.linalg.cython_blas"  # the module Numba's BLAS helper imports
+
+
 def _cython_blas():
     """scipy's `scipy.linalg.cython_blas` extension, loaded from its file on its own.
 
@@ -59,8 +62,7 @@ def _cython_blas():
     import importlib.util  # noqa: PLC0415
     import sys  # noqa: PLC0415
 
-    name = "scipy.linalg.cython_blas"
-    if name in sys.modules or "scipy.linalg" in sys.modules:
+    if _CYTHON_BLAS in sys.modules or "scipy.linalg" in sys.modules:
         return None
     try:
         import scipy  # noqa: PLC0415
@@ -69,7 +71,7 @@ def _cython_blas():
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
             path = os.path.join(folder, "cython_blas" + suffix)
             if os.path.exists(path):
-                spec = importlib.util.spec_from_file_location(name, path)
+                spec = importlib.util.spec_from_file_location(_CYTHON_BLAS, path)
                 module = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(module)
                 return module
@@ -91,10 +93,9 @@ def _resolve_blas() -> None:
 
     from numba import _helperlib  # noqa: PLC0415
 
-    name = "scipy.linalg.cython_blas"
     alone = _cython_blas()
     if alone is not None:
-        sys.modules[name] = alone
+        sys.modules[_CYTHON_BLAS] = alone
     try:
         import numba.np.arraymath  # noqa: F401, PLC0415
         fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char, ctypes.c_char, ctypes.c_char, *[ctypes.c_ssize_t] * 3,
@@ -106,8 +107,8 @@ def _resolve_blas() -> None:
             fn(kind, b"N", b"N", 1, 1, 1, ctypes.addressof(one), ctypes.addressof(a), 1, ctypes.addressof(b), 1,
                ctypes.addressof(zero), ctypes.addressof(c), 1)
     finally:
-        if alone is not None and sys.modules.get(name) is alone:
-            del sys.modules[name]
+        if alone is not None and sys.modules.get(_CYTHON_BLAS) is alone:
+            del sys.modules[_CYTHON_BLAS]
 
 
 _pool_pid = [0]  # the process that started Numba's pool
