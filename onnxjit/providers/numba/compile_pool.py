@@ -106,7 +106,7 @@ def driver_opt(driver: bool):
 
 
 def _main(spec_file: str) -> None:
-    from onnxjit.providers.numba.threads import use_threads  # noqa: PLC0415
+    from onnxjit.providers.numba.threads import cython_blas_alone, use_threads  # noqa: PLC0415
     from onnxjit.providers.plan_support import import_generated  # noqa: PLC0415
 
     spec = json.loads(Path(spec_file).read_text())
@@ -116,7 +116,7 @@ def _main(spec_file: str) -> None:
     for line in sys.stdin:
         module, function, dtypes, driver = json.loads(line)
         fn = getattr(sys.modules[module], function)
-        with driver_opt(driver):
+        with driver_opt(driver), cython_blas_alone():
             fn.compile(signature(dtypes))
         print(function, int(sum(fn.stats.cache_misses.values()) > 0), flush=True)
 

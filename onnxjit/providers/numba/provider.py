@@ -19,7 +19,9 @@ from onnxjit.errors import RuntimeException
 from onnxjit.providers import cache
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
-from onnxjit.providers.numba.threads import use_threads
+from onnxjit.providers.numba import cached_load
+from onnxjit.providers.numba.compile_pool import driver_opt
+from onnxjit.providers.numba.threads import cython_blas_alone, use_threads
 
 
 def _outer_names(step) -> list[str]:
@@ -144,7 +146,7 @@ class NumbaExecutable:
         import time
 
         from onnxjit.compiler.codegen.numba_calls import native_address  # noqa: PLC0415
-        from onnxjit.providers.numba.compile_pool import driver_opt, signature  # noqa: PLC0415
+        from onnxjit.providers.numba.compile_pool import signature  # noqa: PLC0415
 
         jobs = list(self.module_info.kernel_table)
         jobs += [(name, sig) for parts, sig in zip(self.module_info.drivers, self.module_info.driver_signatures)
@@ -159,25 +161,32 @@ class NumbaExecutable:
         kernels = self.module_info.kernel_names
         for done, (name, sig) in enumerate(jobs, 1):
             fn = getattr(self.module, name)
-            try:
-                with driver_opt(name not in kernels):
-                    fn.compile(signature(sig))
-            except Exception as exc:  # noqa: BLE001
-                if not self._cache_entry_broken(exc):
-                    raise
-                # a corrupt or partial cache entry: drop the compiled artifacts and build them again
-                # (kernels live in their own folders, beside their modules; so do the shared helpers
-                # a kernel calls, whose entry may be the broken one)
-                cache.purge(Path(fn.py_func.__code__.co_filename).parent / "__pycache__")
-                helpers = sys.modules.get(HELPER_MODULE)
-                if helpers is not None:
-                    cache.purge(Path(helpers.__file__).parent / "__pycache__")
-                fn.compile(signature(sig))
+            if not cached_load.load(fn, signature(sig)):
+                self._compile_one(fn, signature(sig), driver=name not in kernels)
             if progress is not None and (not pooled or done == len(jobs)):
                 progress(done, len(jobs), name)
         self.kernel_addresses = np.array([native_address(getattr(self.module, name), signature(sig))
                                           for name, sig in self.module_info.kernel_table], dtype=np.int64)
         return time.perf_counter() - t0
+
+    def _compile_one(self, fn: Any, sig: Any, driver: bool) -> None:
+        """Compile `fn` here, or load it from the cache the usual way; a corrupt or partial cache
+        entry is dropped and built again."""
+        try:
+            with driver_opt(driver), cython_blas_alone():
+                fn.compile(sig)
+        except Exception as exc:  # noqa: BLE001
+            if not self._cache_entry_broken(exc):
+                raise
+            # drop the compiled artifacts and build them again (kernels live in their own folders,
+            # beside their modules; so do the shared helpers a kernel calls, whose entry may be the
+            # broken one)
+            cache.purge(Path(fn.py_func.__code__.co_filename).parent / "__pycache__")
+            helpers = sys.modules.get(HELPER_MODULE)
+            if helpers is not None:
+                cache.purge(Path(helpers.__file__).parent / "__pycache__")
+            with driver_opt(driver), cython_blas_alone():
+                fn.compile(sig)
 
     def _compile_in_workers(self, jobs: list[tuple[str, tuple[str, ...]]], progress: Any) -> bool:
         """A new plan's kernels compiled by worker processes into the disk cache (see compile_pool.py);

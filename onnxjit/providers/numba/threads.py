@@ -8,6 +8,7 @@ Both are process-wide settings of the libraries, so a run sets them only when th
 the previous run set (sessions with different counts in one process take turns)."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import glob
 import os
@@ -64,6 +65,8 @@ def _cython_blas():
 
     if _CYTHON_BLAS in sys.modules or "scipy.linalg" in sys.modules:
         return None
+    if _alone:
+        return _alone[0]
     try:
         import scipy  # noqa: PLC0415
 
@@ -74,30 +77,41 @@ def _cython_blas():
                 spec = importlib.util.spec_from_file_location(_CYTHON_BLAS, path)
                 module = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(module)
+                _alone.append(module)
                 return module
     except Exception:  # noqa: BLE001 - any failure leaves the usual import to the helper
         return None
     return None
 
 
-def _resolve_blas() -> None:
-    """Make Numba look up its BLAS functions now, on this thread: the lookup imports scipy under the
-    GIL, which a worker thread of a parallel kernel could not take while the caller holds it.
+_alone: list = []  # the module `_cython_blas` loaded, once per process
 
-    Numba imports the module once more, to see that BLAS is there, when it first loads its array
-    typing (`numba.np.arraymath`), which every session's first compile or cache load does. Both
-    happen here, with the module loaded on its own (`_cython_blas`) standing in; it is taken out of
-    sys.modules again afterwards (the helper keeps the pointers it looked up), so that a later
-    `import scipy.linalg` runs as it would have."""
+
+@contextlib.contextmanager
+def cython_blas_alone():
+    """Within the block, `scipy.linalg.cython_blas` is the module loaded on its own (`_cython_blas`)
+    where the usual import would run scipy.linalg's; afterwards it is taken out of sys.modules again
+    (whoever looked functions up keeps the pointers), so that a later `import scipy.linalg` runs as
+    it would have. Numba imports the module in its BLAS helper's first lookup, and again when it
+    loads its array typing (`numba.np.arraymath`) before it first compiles."""
     import sys  # noqa: PLC0415
-
-    from numba import _helperlib  # noqa: PLC0415
 
     alone = _cython_blas()
     if alone is not None:
         sys.modules[_CYTHON_BLAS] = alone
     try:
-        import numba.np.arraymath  # noqa: F401, PLC0415
+        yield
+    finally:
+        if alone is not None and sys.modules.get(_CYTHON_BLAS) is alone:
+            del sys.modules[_CYTHON_BLAS]
+
+
+def _resolve_blas() -> None:
+    """Make Numba look up its BLAS functions now, on this thread: the lookup imports scipy under the
+    GIL, which a worker thread of a parallel kernel could not take while the caller holds it."""
+    from numba import _helperlib  # noqa: PLC0415
+
+    with cython_blas_alone():
         fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char, ctypes.c_char, ctypes.c_char, *[ctypes.c_ssize_t] * 3,
                               ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_void_p,
                               ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p,
@@ -106,9 +120,6 @@ def _resolve_blas() -> None:
             one, zero, a, b, c = ctype(1), ctype(0), ctype(1), ctype(1), ctype(0)
             fn(kind, b"N", b"N", 1, 1, 1, ctypes.addressof(one), ctypes.addressof(a), 1, ctypes.addressof(b), 1,
                ctypes.addressof(zero), ctypes.addressof(c), 1)
-    finally:
-        if alone is not None and sys.modules.get(_CYTHON_BLAS) is alone:
-            del sys.modules[_CYTHON_BLAS]
 
 
 _pool_pid = [0]  # the process that started Numba's pool
