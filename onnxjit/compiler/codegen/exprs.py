@@ -7,6 +7,7 @@ strings see the operands as {0}, {1}, {2}, and `{one}` (the literal 1 of the res
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable
 
 import numpy as np
@@ -64,7 +65,8 @@ WIDENING = {Prim.ADD, Prim.SUB, Prim.MUL, Prim.NEG, Prim.ABS, Prim.DIV, Prim.IMO
 # x/0 gives 0, as numpy (the reference) does, instead of raising ZeroDivisionError.
 NUMBA_JIT = '@nb.njit(cache=True, error_model="numpy")'
 
-# Helpers the Numba dialect's format strings call; emitted once at the top of a generated module.
+# Helpers the Numba dialect's format strings call; a generated module starts with those it calls
+# (numba_prelude).
 NUMBA_PRELUDE = '''
 @nb.njit(inline="always", cache=True, error_model="numpy")
 def _erf32(a):
@@ -171,6 +173,14 @@ def _ipow(a, b):
     return a ** b
 '''
 
+
+
+def numba_prelude(src: str) -> str:
+    """The prelude's helpers that `src` calls: each is a dispatcher a module's import creates and a
+    compile may type, so a module carries only its own."""
+    blocks = ["@nb.njit" + b.strip("\n") for b in NUMBA_PRELUDE.split("\n@nb.njit")[1:]]
+    used = [b for b in blocks if re.search(r"(?<![\w.])" + re.search(r"def (\w+)\(", b).group(1) + r"\(", src)]
+    return "".join(f"\n\n{b}\n" for b in used)
 
 # Triton: `tl` builtins where the interpreter and the GPU both have them; the `_name(...)` helpers
 # are @triton.jit functions of the Triton prelude (triton_prelude.PRELUDE), written with

@@ -17,7 +17,7 @@ import hashlib
 
 import numpy as np
 
-from onnxjit.compiler.codegen.exprs import NUMBA_JIT, NUMBA_PRELUDE, literal, print_exprs
+from onnxjit.compiler.codegen.exprs import NUMBA_JIT, literal, numba_prelude, print_exprs
 from onnxjit.compiler.codegen.numba_calls import SOURCE_HASH as CALLS_HASH
 from onnxjit.compiler.codegen.numba_loops import invariant_level, loop_nest, unit_last
 from onnxjit.compiler.codegen.numba_helpers import CONV_HELPERS, GEMM, IM2COL
@@ -337,7 +337,7 @@ def kernel_module_source(kind: str, src: str) -> str:
     helpers = f"from {HELPER_MODULE} import {', '.join(HELPER_NAMES)}\n" if uses_helpers(src) else ""
     if "call_kernel(" in src:
         helpers += f"from onnxjit.compiler.codegen.numba_calls import call_kernel  # {CALLS_HASH}\n"
-    return f"{KERNEL_HEADER}{helpers}{NUMBA_PRELUDE}\n\n# {kind} kernel\n{src}"
+    return f"{KERNEL_HEADER}{helpers}{numba_prelude(src)}\n\n# {kind} kernel\n{src}"
 
 
 def job_functions(src: str) -> list[str]:

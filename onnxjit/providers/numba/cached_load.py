@@ -11,38 +11,47 @@ the pool first), the C library's and Python's. `load` reads the entry, checks th
 symbol of its object code resolves, then rebuilds it and installs it as `Dispatcher.compile` does.
 Whenever it cannot vouch for an entry (none cached, not ELF object code, a symbol that would not
 resolve, a cache it cannot read) it changes nothing and returns False, and the caller compiles as
-usual, which refreshes and loads or rebuilds the entry the ordinary way.
+usual, which refreshes and loads or rebuilds the entry the ordinary way. It also leaves parsing the
+entry's bitcode, which only linking the function into other code needs, until that happens.
 """
 from __future__ import annotations
 
+import functools
 import struct
+import weakref
 from typing import Any
 
 _SHT_SYMTAB = 2
+_STT_SECTION, _STT_FILE = 3, 4
 _SYMBOL = struct.Struct("<IBBHQQ")  # Elf64_Sym: name, info, other, section index, value, size
 _SECTION = struct.Struct("<IIQQQQIIQQ")  # Elf64_Shdr
 
 
-def undefined_symbols(obj: bytes) -> list[str] | None:
-    """Names an ELF64 little-endian relocatable object refers to but does not define; None for
-    anything else (another format, or bytes that do not parse)."""
+def object_symbols(obj: bytes) -> tuple[list[str], set[str]] | None:
+    """(undefined, defined) names of the symbols of an ELF64 little-endian relocatable object; None
+    for anything else (another format, or bytes that do not parse)."""
     try:
         if obj[:6] != b"\x7fELF\x02\x01":
             return None
         (shoff,) = struct.unpack_from("<Q", obj, 0x28)
         shentsize, shnum = struct.unpack_from("<HH", obj, 0x3A)
         sections = [_SECTION.unpack_from(obj, shoff + i * shentsize) for i in range(shnum)]
-        names = []
+        undefined, defined = [], set()
         for sec in sections:
             if sec[1] != _SHT_SYMTAB:
                 continue
             strtab = sections[sec[6]][4]  # sh_link: the string table's offset
             for off in range(sec[4], sec[4] + sec[5], _SYMBOL.size):
-                name, _info, _other, shndx, _value, _size = _SYMBOL.unpack_from(obj, off)
-                if shndx == 0 and name:
-                    start = strtab + name
-                    names.append(obj[start:obj.index(b"\0", start)].decode())
-        return names
+                name, info, _other, shndx, _value, _size = _SYMBOL.unpack_from(obj, off)
+                if not name or (info & 0xF) in (_STT_SECTION, _STT_FILE):
+                    continue
+                start = strtab + name
+                text = obj[start:obj.index(b"\0", start)].decode()
+                if shndx == 0:
+                    undefined.append(text)
+                else:
+                    defined.add(text)
+        return undefined, defined
     except (struct.error, ValueError, IndexError, UnicodeDecodeError):
         return None
 
@@ -51,6 +60,33 @@ def _resolves(names: list[str], engine: Any) -> bool:
     from llvmlite import binding as ll  # noqa: PLC0415
 
     return all(engine.is_symbol_defined(n) or ll.address_of_symbol(n) for n in names)
+
+
+def _module_for_linking(library_ref: Any, bitcode: bytes) -> Any:
+    """The library's module for linking into other code, parsed from its bitcode the first time it
+    is asked for (as CPUCodeLibrary._unserialize would have parsed it up front)."""
+    from llvmlite import binding as ll  # noqa: PLC0415
+
+    library = library_ref()
+    del library._get_module_for_linking  # the class's method from now on
+    library._shared_module = ll.parse_bitcode(bitcode)
+    return library._shared_module
+
+
+def _library_from_object(codegen: Any, libdata: tuple, defined: set[str]) -> Any:
+    """What CPUCodeLibrary._unserialize makes of a cache entry's library, without parsing the bitcode
+    Numba keeps beside the object code for linking the function into other functions' code (a
+    quarter of a load, and a warm session never does it): the object code goes in as it is, the
+    engine learns the symbols it defines from its symbol table, and the bitcode is parsed if and
+    when the library is linked."""
+    name, _kind, (obj, bitcode) = libdata
+    library = codegen.create_library(name)
+    library.enable_object_caching()
+    library._set_compiled_object(obj)
+    library._finalize_final_module()
+    codegen._engine._defined_symbols |= defined
+    library._get_module_for_linking = functools.partial(_module_for_linking, weakref.ref(library), bitcode)
+    return library
 
 
 def load(fn: Any, sig: Any) -> bool:
@@ -63,19 +99,25 @@ def load(fn: Any, sig: Any) -> bool:
 
     try:
         cache, ctx = fn._cache, fn.targetctx
+        codegen = ctx.codegen()
         with global_compiler_lock:
             args, _ = sigutils.normalize_signature(sig)
             if tuple(args) in fn.overloads:
                 return True
             nrt.rtsys.initialize(ctx)
-            data = cache._cache_file.load(cache._index_key(sig, ctx.codegen()))
+            data = cache._cache_file.load(cache._index_key(sig, codegen))
             if data is None:
                 return False
             _name, kind, lib = data[0]
-            names = undefined_symbols(lib[0]) if kind == "object" else None
-            if names is None or not _resolves(names, ctx.codegen()._engine):
+            symbols = object_symbols(lib[0]) if kind == "object" else None
+            if symbols is None or not _resolves(symbols[0], codegen._engine):
                 return False
-            cres = cache._impl.rebuild(ctx, data)
+            # CompileResult._rebuild, with the library made as above
+            codegen.unserialize_library = functools.partial(_library_from_object, codegen, defined=symbols[1])
+            try:
+                cres = cache._impl.rebuild(ctx, data)
+            finally:
+                del codegen.unserialize_library
             if cres.objectmode:
                 return False
             ctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
