@@ -109,6 +109,26 @@ def test_pool_jobs(op, k, s, p, threads) -> None:
     _check(model, {"x": x}, threads)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape,window", [  # window: (stride, pad, ceil_mode), the window fitting the plane
+    (shape, window) for shape in [(2, 5, 11, 11), (1, 3, 2, 7), (1, 2, 7, 2), (1, 4, 2, 2), (1, 3, 14, 14), (1, 2, 51, 50)]
+    for window in [(1, 1, 0), (2, 0, 0), (2, 1, 0), (2, 0, 1), (2, 1, 1)] if min(shape[2:]) + 2 * window[1] >= 3])
+@pytest.mark.parametrize("op,attrs", [("MaxPool", {}), ("AveragePool", {}), ("AveragePool", {"count_include_pad": 1})])
+def test_3x3_pools_in_long_sweeps(op, attrs, window, shape, threads) -> None:
+    """3x3 windows at stride 1, and 2 on planes up to 48 wide (the 50-wide plane takes the row-by-row
+    path), run as a sweep over whole planes masked at row ends, then a pass per output row (or, when
+    the plane keeps its size, sweeps too): the first and last rows and columns see windows cut by
+    the edge. A Relu after the pool runs after every plane is pooled."""
+    stride, pad, ceil = window
+    nodes = [helper.make_node(op, ["x"], ["p"], kernel_shape=[3, 3], strides=[stride] * 2, pads=[pad] * 4,
+                              ceil_mode=ceil, **attrs),
+             helper.make_node("Relu", ["p"], ["y"])]
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[0, 0, 0, 1] = np.nan  # max pooling propagates NaN (to every window that holds it)
+    x[0, -1, -1, 0] = -np.inf
+    _check(_model(nodes, [("x", list(shape))], {}), {"x": x}, threads)
+
+
 def test_per_channel_mul_and_add_after_conv_fold_into_its_weights() -> None:
     w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
     scale = rng.standard_normal((4, 1, 1)).astype(np.float32)

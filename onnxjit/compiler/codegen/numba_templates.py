@@ -105,6 +105,95 @@ POOL_ROWS = KW_RANGES + '''    c0 = t * NC // T
         ow1 = min(ow1, kwhi[kw])
     ow1 = max(ow0, ow1)
     fast = SW == 2 and DW == 1 and (KW == 2 or KW == 3)
+    if (KH == 3 and KW == 3 and DH == 1 and DW == 1 and PT <= 1 and PL <= 1 and (SW == 1 or W <= 48)
+            and SW <= 2 and H >= 2 and W >= 2 and (OH - 1) * SH - PT < H and (OW - 1) * SW < W):
+        # 3x3 windows at a stride of 1, or 2 on planes up to 48 wide (nearly every CNN's pooling):
+        # each plane reduced over the kernel's columns in one long sweep at every column, row ends
+        # masked, then each output row from the kernel's rows of that; when the plane keeps its size,
+        # in long sweeps too. Row by row, planes 7-28 wide spent their time entering and leaving short
+        # loops (2-7x onnxruntime's time); on wider ones at stride 2 the row-by-row path, which reduces
+        # only the columns a window starts at, is the faster
+        HW = H * W
+        m0 = np.empty(HW, np.bool_)  # each kernel column's tap is inside the row
+        m1 = np.empty(HW, np.bool_)
+        m2 = np.empty(HW, np.bool_)
+        for j in range(HW):
+            m0[j] = j % W >= PL
+            m1[j] = j % W + 1 - PL < W
+            m2[j] = j % W + 2 - PL < W
+        same = SH == 1 and SW == 1 and PT == 1 and OH == H and OW == W
+        POOL_SAME_SETUP
+        hz = np.empty(HW, x.dtype)  # hz[j]: the window row whose first column is j - PL
+        for c in range(c0, c1):
+            xs = x[c * HW:(c + 1) * HW]
+            ys = y[c * OH * OW:(c + 1) * OH * OW]
+            for e in range(2):  # the two elements whose taps reach past the plane's ends
+                j = e if e < PL else HW - 2 + e
+                m = POOL_INIT
+                for kw in range(3):
+                    col = j % W + kw - PL
+                    if col >= 0 and col < W:
+                        POOL_UPDATE(m, xs[j + kw - PL])
+                hz[j] = m
+            xm = xs[1:]
+            xr = xs[2:]
+            a0 = m0[PL:]
+            a1 = m1[PL:]
+            a2 = m2[PL:]
+            hzp = hz[PL:]
+            for i in range(HW - 2):
+                m = xs[i] if a0[i] else POOL_INIT
+                v = xm[i] if a1[i] else POOL_INIT
+                POOL_UPDATE(m, v)
+                v = xr[i] if a2[i] else POOL_INIT
+                POOL_UPDATE(m, v)
+                hzp[i] = m
+            if same:  # each row with the rows above and below (the first and last have one of them)
+                for i in range(W):
+                    m = hz[i]
+                    POOL_UPDATE(m, hz[W + i])
+                    POOL_SAME_STORE(ys[i], m, i)
+                hm = hz[W:]
+                hd = hz[2 * W:]
+                ym = ys[W:]
+                for i in range(HW - 2 * W):
+                    m = hz[i]
+                    POOL_UPDATE(m, hm[i])
+                    POOL_UPDATE(m, hd[i])
+                    POOL_SAME_STORE(ym[i], m, W + i)
+                hb = hz[HW - W:]
+                yb = ys[HW - W:]
+                for i in range(W):
+                    m = hz[HW - 2 * W + i]
+                    POOL_UPDATE(m, hb[i])
+                    POOL_SAME_STORE(yb[i], m, HW - W + i)
+                continue
+            for oh in range(OH):
+                r0 = oh * SH - PT
+                kh0 = max(0, -r0)
+                nr = min(3, H - r0) - kh0  # the window's rows inside the plane: 1 to 3
+                h0 = hz[(r0 + kh0) * W:]
+                h1 = hz[(r0 + kh0 + min(1, nr - 1)) * W:]
+                h2 = hz[(r0 + kh0 + min(2, nr - 1)) * W:]
+                yr = ys[oh * OW:(oh + 1) * OW]
+                POOL_ROW_SETUP
+                if SW == 1:
+                    for ow in range(OW):
+                        m = h0[ow]
+                        v = h1[ow] if nr > 1 else POOL_INIT
+                        POOL_UPDATE(m, v)
+                        v = h2[ow] if nr > 2 else POOL_INIT
+                        POOL_UPDATE(m, v)
+                        POOL_ROW_STORE(yr[ow], m)
+                else:
+                    for ow in range(OW):
+                        m = h0[2 * ow]
+                        v = h1[2 * ow] if nr > 1 else POOL_INIT
+                        POOL_UPDATE(m, v)
+                        v = h2[2 * ow] if nr > 2 else POOL_INIT
+                        POOL_UPDATE(m, v)
+                        POOL_ROW_STORE(yr[ow], m)
+        return
     hr = np.empty(H * OW, x.dtype)
     for c in range(c0, c1):
         xo = c * H * W
@@ -182,24 +271,35 @@ POOL_ROWS = KW_RANGES + '''    c0 = t * NC // T
 '''
 
 
-def _pool(update: str, rows: str) -> str:
-    """POOL_ROWS with POOL_UPDATE(acc, v) spelled out (lines of `update`) at each of its uses. An
-    update of an array element in place ends `{keep}`: times `one` there, as a select that may keep
-    the element read is stored by LLVM only where it changed, with masked stores (vmaskmov), which
-    cost AMD's cores tens of cycles each (numba_gen._in_place_float)."""
+def _pool(update: str, rows: str, same_store: str, row_store: str, same_setup: str = "pass",
+          row_setup: str = "pass") -> str:
+    """POOL_ROWS with POOL_UPDATE(acc, v) spelled out (lines of `update`) at each of its uses, and
+    POOL_SAME_STORE(out, acc, k) (`same_store`: output element k of a plane that keeps its size),
+    POOL_ROW_STORE(out, acc) (`row_store`: output element `ow` of row `oh`) and the set-up lines
+    those need. An update of an array element in place ends `{keep}`: times `one` there, as a select
+    that may keep the element read is stored by LLVM only where it changed, with masked stores
+    (vmaskmov), which cost AMD's cores tens of cycles each (numba_gen._in_place_float)."""
     def spell(m: re.Match) -> str:
         acc = m.group(2)
         lines = update.format(acc=acc, v=m.group(3), keep=" * one" if "[" in acc else "")
+        return m.group(1) + ("\n" + m.group(1)).join(ln for ln in lines.split("\n") if ln != "v = v")
+
+    def store(template: str, m: re.Match) -> str:
+        lines = template.format(out=m.group(2), v=m.group(3), k=m.group(4) if m.lastindex >= 4 else "")
         return m.group(1) + ("\n" + m.group(1)).join(lines.split("\n"))
 
-    return re.sub(r"^( *)POOL_UPDATE\((.+?), ((?:xs|xr|hs1|hs2)\[.+?\])\)", spell, rows, flags=re.M)
+    rows = re.sub(r"^( *)POOL_UPDATE\((.+?), (\w+(?:\[.+?\])?)\)$", spell, rows, flags=re.M)
+    rows = re.sub(r"^( *)POOL_SAME_STORE\((\w+\[\w+\]), (\w+), (.+?)\)$", lambda m: store(same_store, m), rows,
+                  flags=re.M)
+    rows = re.sub(r"^( *)POOL_ROW_STORE\((\w+\[\w+\]), (\w+)\)$", lambda m: store(row_store, m), rows, flags=re.M)
+    return rows.replace("POOL_SAME_SETUP", same_setup).replace("POOL_ROW_SETUP", row_setup)
 
 
 SKELETONS["maxpool"] = '''
     NC = q[0]; H = q[1]; W = q[2]; OH = q[3]; OW = q[4]; KH = q[5]; KW = q[6]
     SH = q[7]; SW = q[8]; PT = q[9]; PL = q[10]; DH = q[11]; DW = q[12]
 ''' + _pool("v = {v}\n{acc} = (v if ((v > {acc}) | (v != v)) else {acc}){keep}",
-            POOL_ROWS.replace("POOL_INIT", "POOL_MIN"))
+            POOL_ROWS.replace("POOL_INIT", "POOL_MIN"), "{out} = {v}", "{out} = {v}")
 
 SKELETONS["avgpool"] = '''
     NC = q[0]; H = q[1]; W = q[2]; OH = q[3]; OW = q[4]; KH = q[5]; KW = q[6]
@@ -218,7 +318,12 @@ SKELETONS["avgpool"] = '''
             if ih < H + PB if CIP else (ih >= 0 and ih < H):
                 ch[oh] += 1
     cwf = cw.astype(POOL_T)
-''' + _pool("{acc} += {v}", POOL_ROWS.replace("POOL_INIT", "POOL_T(0)")) + '''
+''' + _pool("{acc} += {v}", POOL_ROWS.replace("POOL_INIT", "POOL_T(0)"), "{out} = {v} / dv[{k}]",
+            # a select after the division, as below
+            "d = chv * cwf[ow]\nv = {v} / d\n{out} = v if d > 0 else POOL_T(0)",
+            # each output's divisor when the plane keeps its size (every such window holds its centre)
+            "dv = np.empty(HW if same else 0, POOL_T)\n        for j in range(HW if same else 0):\n"
+            "            dv[j] = POOL_T(ch[j // W]) * cwf[j % W]", "chv = POOL_T(ch[oh])") + '''
             chv = POOL_T(ch[oh])
             ys = y[yr:yr + OW]
             for ow in range(OW):  # a select after the division: the loop vectorises
