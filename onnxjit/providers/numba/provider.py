@@ -142,7 +142,8 @@ class NumbaExecutable:
 
         Kernels come first (a new plan's in worker processes; a kernel shared with another plan comes
         from the cache), then the drivers, which call the kernels at their addresses and link none of
-        their code (numba_calls.py)."""
+        their code (numba_calls.py). What the cache holds is put in place by cached_load.py, without
+        Numba's registries; the rest compiles here."""
         import time
 
         from onnxjit.compiler.codegen.numba_calls import native_address  # noqa: PLC0415
@@ -160,9 +161,9 @@ class NumbaExecutable:
         pooled = self._compile_in_workers(jobs, progress) if self.written else False
         kernels = self.module_info.kernel_names
         for done, (name, sig) in enumerate(jobs, 1):
-            fn = getattr(self.module, name)
-            if not cached_load.load(fn, signature(sig)):
-                self._compile_one(fn, signature(sig), driver=name not in kernels)
+            fn, types = getattr(self.module, name), signature(sig)
+            if not cached_load.load(fn, types):
+                self._compile_one(fn, types, driver=name not in kernels)
             if progress is not None and (not pooled or done == len(jobs)):
                 progress(done, len(jobs), name)
         self.kernel_addresses = np.array([native_address(getattr(self.module, name), signature(sig))
