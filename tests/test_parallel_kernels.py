@@ -129,6 +129,17 @@ def test_3x3_pools_in_long_sweeps(op, attrs, window, shape, threads) -> None:
     _check(_model(nodes, [("x", list(shape))], {}), {"x": x}, threads)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape", [(1, 6, 7, 7), (2, 3, 5, 4), (1, 2, 1, 9)])
+@pytest.mark.parametrize("op", ["MaxPool", "AveragePool"])
+def test_pools_whose_window_is_the_whole_plane(op, shape, threads) -> None:
+    """A window as large as the plane (resnet's last pool) is one sweep a plane."""
+    model = _model([helper.make_node(op, ["x"], ["y"], kernel_shape=list(shape[2:]))], [("x", list(shape))], {})
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[0, 0, 0, -1] = np.nan
+    _check(model, {"x": x}, threads)
+
+
 def test_per_channel_mul_and_add_after_conv_fold_into_its_weights() -> None:
     w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
     scale = rng.standard_normal((4, 1, 1)).astype(np.float32)
