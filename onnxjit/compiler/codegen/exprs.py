@@ -173,14 +173,17 @@ def _ipow(a, b):
     return a ** b
 '''
 
+# each helper of the prelude, by name
+_PRELUDE_BLOCKS = {re.search(r"def (\w+)\(", b).group(1): "@nb.njit" + b.strip("\n")
+                   for b in NUMBA_PRELUDE.split("\n@nb.njit")[1:]}
 
 
 def numba_prelude(src: str) -> str:
     """The prelude's helpers that `src` calls: each is a dispatcher a module's import creates and a
     compile may type, so a module carries only its own."""
-    blocks = ["@nb.njit" + b.strip("\n") for b in NUMBA_PRELUDE.split("\n@nb.njit")[1:]]
-    used = [b for b in blocks if re.search(r"(?<![\w.])" + re.search(r"def (\w+)\(", b).group(1) + r"\(", src)]
-    return "".join(f"\n\n{b}\n" for b in used)
+    return "".join(f"\n\n{block}\n" for name, block in _PRELUDE_BLOCKS.items()
+                   if re.search(rf"(?<![\w.]){name}\(", src))
+
 
 # Triton: `tl` builtins where the interpreter and the GPU both have them; the `_name(...)` helpers
 # are @triton.jit functions of the Triton prelude (triton_prelude.PRELUDE), written with

@@ -88,7 +88,9 @@ SKELETONS["conv"] = CONV_SETUP + KW_RANGES + '''
 EPILOGUE_BOX
 '''
 
-# Pooling is separable: each input row is first reduced over the kernel's columns, once, into hr
+# Pooling is separable. Two shapes have paths of their own, below: a window over the whole plane,
+# and 3x3 windows at stride 1 (or 2 on narrow planes), swept plane by plane. Otherwise, row by row:
+# each input row is first reduced over the kernel's columns, once, into hr
 # (H rows of OW), then each output row combines the kernel's rows of hr in contiguous sweeps that
 # LLVM vectorises. Per kernel column kw, the output columns whose input column is inside the image
 # form one range (lo..hi); the columns inside every tap's range (ow0..ow1) of a stride-2 window 2 or

@@ -9,9 +9,9 @@ What loading does need is every symbol the cached object code links to, resolved
 (NRT, initialised here as the refresh would), its C helpers, its thread pool's (the session starts
 the pool first), the C library's and Python's. `load` reads the entry, checks that each undefined
 symbol of its object code resolves, then rebuilds it and installs it as `Dispatcher.compile` does.
-Whenever it cannot vouch for an entry (none cached, not ELF object code, a symbol that would not
-resolve, a cache it cannot read) it changes nothing and returns False, and the caller compiles as
-usual, which refreshes and loads or rebuilds the entry the ordinary way. It also leaves parsing the
+Whenever it cannot vouch for an entry (none cached, object mode, not ELF object code, a symbol that
+would not resolve, a cache it cannot read) it changes nothing and returns False, and the caller
+compiles as usual, which refreshes and loads or rebuilds the entry the ordinary way. It also leaves parsing the
 entry's bitcode, which only linking the function into other code needs, until that happens.
 """
 from __future__ import annotations
@@ -108,8 +108,8 @@ def load(fn: Any, sig: Any) -> bool:
             data = cache._cache_file.load(cache._index_key(sig, codegen))
             if data is None:
                 return False
-            _name, kind, lib = data[0]
-            symbols = object_symbols(lib[0]) if kind == "object" else None
+            (_, kind, lib), objectmode = data[0], data[4]  # CompileResult._reduce's payload
+            symbols = object_symbols(lib[0]) if kind == "object" and not objectmode else None
             if symbols is None or not _resolves(symbols[0], codegen._engine):
                 return False
             # CompileResult._rebuild, with the library made as above
@@ -118,8 +118,6 @@ def load(fn: Any, sig: Any) -> bool:
                 cres = cache._impl.rebuild(ctx, data)
             finally:
                 del codegen.unserialize_library
-            if cres.objectmode:
-                return False
             ctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
             fn.add_overload(cres)
             fn._cache_hits[sig] += 1

@@ -20,7 +20,7 @@ from onnxjit.providers import cache
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
 from onnxjit.providers.numba import cached_load
-from onnxjit.providers.numba.compile_pool import driver_opt
+from onnxjit.providers.numba.compile_pool import driver_opt, signature
 from onnxjit.providers.numba.threads import cython_blas_alone, use_threads
 
 
@@ -147,7 +147,6 @@ class NumbaExecutable:
         import time
 
         from onnxjit.compiler.codegen.numba_calls import native_address  # noqa: PLC0415
-        from onnxjit.providers.numba.compile_pool import signature  # noqa: PLC0415
 
         jobs = list(self.module_info.kernel_table)
         jobs += [(name, sig) for parts, sig in zip(self.module_info.drivers, self.module_info.driver_signatures)
