@@ -14,6 +14,7 @@ from onnxjit.compiler.ir import Model, ValueInfo, array_root
 from onnxjit.compiler.passes.pipeline import optimize
 from onnxjit.compiler.passes.shape_inference import infer_shapes
 from onnxjit.errors import InvalidArgument, OnnxJitError, RuntimeException
+from onnxjit.providers import run_control
 from onnxjit.runtime import providers as prov
 from onnxjit.runtime.feeds import check_feeds
 from onnxjit.runtime.metadata import ModelMetadata, NodeArg, ort_type_string
@@ -82,7 +83,7 @@ class InferenceSession:
         if entry is not None:
             from onnxjit.providers import plan_cache
 
-            state = plan_cache.load(entry)
+            state = plan_cache.load(entry, self._plan_mac_key)
         if state is not None:
             try:
                 self._restore(state)
@@ -127,7 +128,8 @@ class InferenceSession:
     def _plan_entry(self, proto: ModelProto):
         """Where this model's prepared plan is kept (plan_cache.py), or None: only the Numba provider
         keeps plans, a fusion policy object cannot be part of a key, and the session config entry
-        'onnxjit.plan_cache' = '0' turns it off."""
+        'onnxjit.plan_cache' = '0' turns it off. Sets the key that authenticates entries there (the
+        cache root's secret key: an entry is a pickle, and unpickling runs code)."""
         from onnxjit.providers.base import ProviderName
 
         name, options = self._providers[0]
@@ -150,6 +152,10 @@ class InferenceSession:
                                "provider": sorted((str(k), str(v)) for k, v in options.items()
                                                   if k not in ("cache_dir", "progress"))})
         root = cache.cache_root(options.get("cache_dir") or config.get("onnxjit.cache_dir"))
+        try:
+            self._plan_mac_key = cache.secret_key(root)
+        except Exception:  # noqa: BLE001 - no key, no entries: the session prepares its plan itself
+            return None
         return root / "numba" / "plans" / f"{plan_cache.plan_key(digest, settings, *_versions())}.plan"
 
     _SESSION_STATE = ("_model", "_overridable", "_inputs", "_outputs", "pass_report")
@@ -163,7 +169,7 @@ class InferenceSession:
         state = {k: getattr(self, k) for k in self._SESSION_STATE}
         state["numba"] = numba_state
         try:
-            plan_cache.save(entry, state, arenas, placed)
+            plan_cache.save(entry, state, arenas, placed, self._plan_mac_key)
         except Exception:  # noqa: BLE001, S110
             pass
 
@@ -268,8 +274,8 @@ class InferenceSession:
     # --- running ----------------------------------------------------------------------------
     def run(self, output_names: Sequence[str] | None, input_feed: dict[str, Any],
             run_options: RunOptions | None = None) -> list[Any]:
-        if run_options is not None and run_options.terminate:
-            raise RuntimeException("Exiting due to terminate flag being set to true.")
+        if run_options is not None:
+            run_control.check(run_options)
         names = list(output_names) if output_names else self._output_names
         for n in names:
             if n not in self._output_names:
@@ -277,12 +283,17 @@ class InferenceSession:
         feeds = check_feeds(input_feed, self._inputs, {vi.name: vi for vi in self._overridable},
                             self._sess_options._free_dim_by_name)
         t0 = time.perf_counter_ns()
+        # the providers check run_options.terminate between the pieces they run (run_control.py)
+        previous = run_control.activate(run_options) if run_options is not None else None
         try:
             results = self._executable.run(feeds)
         except OnnxJitError:
             raise
         except Exception as exc:  # noqa: BLE001 - never let a kernel error escape untyped
             raise RuntimeException(f"Error running the model: {type(exc).__name__}: {exc}") from exc
+        finally:
+            if run_options is not None:
+                run_control.restore(previous)
         if self._sess_options.enable_profiling:
             self._profile.append({"name": "model_run", "ph": "X", "ts": (t0 - self._profile_start_ns) / 1e3,
                                   "dur": (time.perf_counter_ns() - t0) / 1e3, "pid": os.getpid(), "tid": 0,
@@ -306,8 +317,8 @@ class InferenceSession:
         """Run on the inputs bound to `iobinding`; results go to its bound outputs (`get_outputs`)."""
         from onnxjit.runtime.iobinding import run_with_iobinding
 
-        if run_options is not None and run_options.terminate:
-            raise RuntimeException("Exiting due to terminate flag being set to true.")
+        if run_options is not None:
+            run_control.check(run_options)
         for n in iobinding._outputs:
             if n not in self._output_names:
                 raise InvalidArgument(f"Invalid output name: {n}. Model outputs: {self._output_names}")
@@ -317,12 +328,16 @@ class InferenceSession:
         checked = check_feeds(stand_ins, self._inputs, {vi.name: vi for vi in self._overridable},
                               self._sess_options._free_dim_by_name)
         feeds = {n: values[n] if not isinstance(values[n], np.ndarray) else checked[n] for n in checked}
+        previous = run_control.activate(run_options) if run_options is not None else None
         try:
             run_with_iobinding(self, iobinding, feeds)
         except OnnxJitError:
             raise
         except Exception as exc:  # noqa: BLE001 - never let a kernel error escape untyped
             raise RuntimeException(f"Error running the model: {type(exc).__name__}: {exc}") from exc
+        finally:
+            if run_options is not None:
+                run_control.restore(previous)
 
     def end_profiling(self) -> str:
         if not self._sess_options.enable_profiling:

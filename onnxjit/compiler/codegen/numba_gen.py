@@ -364,6 +364,11 @@ class NumbaModule:
         self.step_drivers: list[list[tuple[int, str]]] = []  # per segment: (plan step, driver) when profiling
 
 
+# Drivers release the GIL: runs of a session on several threads overlap in compiled code (the
+# kernels they call at addresses run inside the driver's call, GIL-free too).
+DRIVER_JIT = '@nb.njit(cache=True, nogil=True, error_model="numpy")'
+
+
 def arena_names(layout: Layout) -> list[str]:
     consts = [f"C_{dt}" for dt in sorted(layout.const_arenas)]
     work = [f"W_{dt}" for dt in layout.work_dtypes]
@@ -472,14 +477,14 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
             part = f"{dname}_part_{c}" if len(cuts) > 2 else dname
             seg_parts.append(part)
             chunk = body[cuts[c]:cuts[c + 1]] + ["    return"]
-            parts.append(f"\n{NUMBA_JIT}\ndef {part}({', '.join(sig)}):\n" + "\n".join(chunk) + "\n")
+            parts.append(f"\n{DRIVER_JIT}\ndef {part}({', '.join(sig)}):\n" + "\n".join(chunk) + "\n")
         drivers.append(seg_parts)
         step_drivers.append([])
         if profile:  # one driver per kernel step, same arguments, so a profiler can time each kernel
             for k, lines in single:
                 name = f"{dname}_step_{k}"
                 step_drivers[-1].append((k, name))
-                parts.append(f"\n{NUMBA_JIT}\ndef {name}({', '.join(sig)}):\n" + "\n".join(lines) + "\n")
+                parts.append(f"\n{DRIVER_JIT}\ndef {name}({', '.join(sig)}):\n" + "\n".join(lines) + "\n")
     parts.insert(imports_end, "\n# K, the kernel addresses the runtime passes the drivers:\n" + "\n".join(
         f"#   K[{i}] {name}({', '.join(sig)})" for i, (name, sig) in enumerate(table)))
     module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, list(table), driver_sigs, kernel_modules)

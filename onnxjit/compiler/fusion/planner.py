@@ -130,7 +130,10 @@ class GreedyFusion:
     def plan(self, model: Model) -> KernelPlan:
         graph = model.graph
         types = static_types(graph)
-        constants = dict(graph.initializers)
+        # an initializer also listed as a graph input (IR >= 4) can be fed at run time: it is a plan
+        # input (the runtime passes the initializer when it is not fed), never a constant
+        overridable = overridable_initializers(model)
+        constants = {k: v for k, v in graph.initializers.items() if k not in overridable}
         shape_values: set[str] = set(constants)
         graph_outputs = set(graph.output_names())
         consumers: dict[str, list[Node]] = graph.consumers()
@@ -265,6 +268,14 @@ class GreedyFusion:
                     types[keep[0]].dtype != types[s.main_output].dtype:
                 keep.insert(0, s.main_output)
             s.outputs = keep if (s.kind is StepKind.ELEMENTWISE or s.exprs) else s.outputs
+
+
+def overridable_initializers(model: Model) -> set[str]:
+    """Initializers also listed as graph inputs: a run may feed them (before IR 4 every initializer
+    had to be listed as an input, so they are constants there)."""
+    if model.ir_version < 4:
+        return set()
+    return {n for n in model.graph.input_names() if n in model.graph.initializers}
 
 
 def build_plan(model: Model, policy: Any = None) -> KernelPlan:

@@ -8,6 +8,7 @@ import numpy as np
 from onnxjit.compiler.ir import Graph, Node, outer_scope_names, topological_order
 from onnxjit.compiler.ops.registry import OpDef, lookup
 from onnxjit.errors import Fail, NotImplemented as OrtNotImplemented, OnnxJitError, RuntimeException
+from onnxjit.providers import run_control
 
 
 class PreparedNode:
@@ -54,7 +55,10 @@ class GraphInterpreter:
         env: dict[str, Any] = dict(outer) if outer else {}
         env.update(self.graph.initializers)
         env.update(feeds)
+        control = run_control.active()  # RunOptions.terminate is checked before every node
         for s in self.steps:
+            if control is not None and control.terminate:
+                run_control.check(control)
             args = [env[i] if i else None for i in s.inputs]
             try:
                 outs = s.op.run(args) if not s.op.needs_env else s.op.run_with_env(args, env)

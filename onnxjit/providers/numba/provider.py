@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,13 @@ from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
 from onnxjit.compiler.fusion.layout import build_layout
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model
-from onnxjit.errors import RuntimeException
-from onnxjit.providers import cache
+from onnxjit.errors import OnnxJitError, RuntimeException
+from onnxjit.providers import cache, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
 from onnxjit.providers.numba import cached_load
 from onnxjit.providers.numba.compile_pool import driver_opt, signature
-from onnxjit.providers.numba.threads import cython_blas_alone, use_threads
+from onnxjit.providers.numba.threads import cython_blas_alone, parallel_guard, use_threads
 
 
 def _outer_names(step) -> list[str]:
@@ -34,6 +35,30 @@ def _c_contiguous(x: Any) -> np.ndarray:
     """`x` as a C-contiguous array of the same shape (np.ascontiguousarray makes a 0-d array 1-d)."""
     arr = np.asarray(x)
     return arr if arr.flags.c_contiguous else arr.copy(order="C")
+
+
+def _writable(x: np.ndarray) -> np.ndarray:
+    arr = _c_contiguous(x)
+    return arr if arr.flags.writeable else arr.copy()
+
+
+# Input-shape signatures whose bindings a session keeps (least recently used dropped first): a
+# server fed many batch sizes must not grow without bound.
+BINDING_TABLE_SIZE = 64
+# Sets of work arenas kept per binding for reuse: one per run of those shapes at the same time.
+FREE_ARENA_SETS = 4
+
+
+class _BoundShapes:
+    """One input-shape signature's bindings, a SegmentBinding per segment (shared by every run of
+    those shapes: never written once built), and the free sets of work arenas (a run takes one,
+    or makes one when none is free, and gives it back afterwards)."""
+
+    __slots__ = ("bindings", "free")
+
+    def __init__(self, bindings: list[SegmentBinding], free: list[list[list[np.ndarray]]]):
+        self.bindings = bindings
+        self.free = free
 
 
 class NumbaProvider:
@@ -102,8 +127,17 @@ class NumbaExecutable:
         self.compile_seconds = self.compile(provider_options.get("progress"))
         self.from_cache = not self.written and self.compiled_kernels() == 0
         self.drivers = [[getattr(self.module, d) for d in parts] for parts in self.module_info.drivers]
-        self._bindings: dict[tuple, list[SegmentBinding]] = {}
-        self._lock = threading.Lock()
+        # input shapes -> their bindings (least recently used first; at most BINDING_TABLE_SIZE)
+        self._bindings: OrderedDict[tuple, _BoundShapes] = OrderedDict()
+        self._table_lock = threading.Lock()
+        # None, or the lock runs with parallel kernels take turns under (threads.parallel_guard;
+        # compile() started Numba's pool, so its threading layer is known)
+        self._guard = parallel_guard(any("parallel=True" in src for src in self.module_info.kernel_modules.values()))
+        # overridable initializers are plan inputs: a run that does not feed one gets the initializer
+        inits = self.model.graph.initializers
+        self._defaults = {n: _writable(inits[n]) for n in self.plan.inputs
+                          if isinstance(inits.get(n), np.ndarray)}
+        self._default_ids = frozenset(id(v) for v in self._defaults.values())
         self._shape_steps = shape_steps_per_segment(self.plan)
         self.const_arenas = [self.layout.const_arenas[dt] for dt in sorted(self.layout.const_arenas)]
 
@@ -271,69 +305,117 @@ class NumbaExecutable:
                 "cache_folder": str(self.folder), "plan_from_cache": self.plan_from_cache}
 
     # --- running ----------------------------------------------------------------------------
-    def _arena_args(self, b: SegmentBinding) -> list[np.ndarray]:
-        if not b.arenas:
-            work = [np.zeros(b.work.get(dt, 0), dtype=dt) for dt in self.layout.work_dtypes]
-            bind = [b.bind_arrays.get(dt, np.zeros(0, dt)) for dt in self.layout.bind_dtypes]
-            # parallel kernels give each thread its own share of the scratch
-            import numba  # noqa: PLC0415
+    def _new_arenas(self, b: SegmentBinding) -> list[np.ndarray]:
+        """A segment's driver arenas for one run: the binding's parameter table and shape values
+        (shared, read-only) and fresh work and scratch arenas (written by the kernels)."""
+        work = [np.zeros(b.work.get(dt, 0), dtype=dt) for dt in self.layout.work_dtypes]
+        bind = [b.bind_arrays.get(dt, np.zeros(0, dt)) for dt in self.layout.bind_dtypes]
+        # parallel kernels give each thread its own share of the scratch
+        import numba  # noqa: PLC0415
 
-            per = numba.config.NUMBA_NUM_THREADS
-            scratch = [np.zeros(b.scratch.get("float32", 0) * per, np.float32),
-                       np.zeros(b.scratch.get("float64", 0) * per, np.float64)]
-            b.arenas = [b.P, self.kernel_addresses] + self.const_arenas + work + bind + scratch
-        return b.arenas
+        per = numba.config.NUMBA_NUM_THREADS
+        scratch = [np.zeros(b.scratch.get("float32", 0) * per, np.float32),
+                   np.zeros(b.scratch.get("float64", 0) * per, np.float64)]
+        return [b.P, self.kernel_addresses] + self.const_arenas + work + bind + scratch
 
     def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        """Runs may overlap (several threads on one session): bindings are shared, read-only once
+        built; each run takes its own work arenas (see _BoundShapes)."""
         use_threads(self.threads)
-        with self._lock:
+        if self._guard is None:
             return self._run(feeds)
+        with self._guard:
+            return self._run(feeds)
+
+    def _lookup(self, key: tuple) -> "_BoundShapes | None":
+        # no lock: get and move_to_end are each atomic, and a binding evicted in between is still whole
+        bound = self._bindings.get(key)
+        if bound is not None:
+            try:
+                self._bindings.move_to_end(key)
+            except KeyError:
+                pass
+        return bound
+
+    def _keep(self, key: tuple, bound: "_BoundShapes") -> None:
+        with self._table_lock:
+            self._bindings[key] = bound
+            self._bindings.move_to_end(key)
+            while len(self._bindings) > BINDING_TABLE_SIZE:
+                self._bindings.popitem(last=False)
 
     def _run(self, feeds: dict[str, Any]) -> dict[str, Any]:
         plan, layout = self.plan, self.layout
+        control = run_control.active()
         env: dict[str, Any] = {}
         for n in plan.inputs:
-            if isinstance(feeds.get(n), np.ndarray):  # sequences and optionals stay as given
-                arr = _c_contiguous(feeds[n])
+            v = feeds.get(n)
+            if isinstance(v, np.ndarray):  # sequences and optionals stay as given
+                arr = _c_contiguous(v)
                 env[n] = arr if arr.flags.writeable else arr.copy()  # the compiled signature takes writable arrays
+            elif v is None and n in self._defaults and n not in feeds:
+                env[n] = self._defaults[n]  # an overridable initializer the run did not feed
         for n, v in feeds.items():
             env.setdefault(n, v)
         shapes = {n: np.shape(v) for n, v in env.items() if isinstance(v, np.ndarray)}
         key = tuple(shapes.get(n) for n in plan.inputs)
-        cached = self._bindings.get(key) if not self._host else None
-        values: dict[str, Any] = {n: v for n, v in plan.constants.items()}
-        for n, c in plan.constants.items():
-            shapes.setdefault(n, c.shape)
-        bindings: list[SegmentBinding] = []
-        for si, seg in enumerate(layout.segments):
-            if cached is not None:
-                b = cached[si]
-            else:
-                for n, v in env.items():
-                    if isinstance(v, np.ndarray):
-                        shapes[n] = v.shape
-                b = bind_segment(plan, layout, seg, shapes, values, self.model.opsets, self._shape_steps[si])
-                b.shapes = dict(shapes)  # type: ignore[attr-defined]
-                b.values = {k: v for k, v in values.items() if k not in plan.constants}  # type: ignore[attr-defined]
-            bindings.append(b)
-            outs = {v: np.empty(b.arg_shapes[v], dtype=layout.dtypes[v]) for v in seg.args_out}
-            args = [env[v].reshape(-1) for v in seg.args_in] + [outs[v].reshape(-1) for v in seg.args_out]
+        bound = self._lookup(key) if not self._host else None
+        run_arenas: list[list[np.ndarray]] | None = None
+        if bound is not None:
             try:
-                if self.profiling:
-                    self._run_steps_timed(si, self._arena_args(b) + args)
+                run_arenas = bound.free.pop()  # atomic: each set goes to one run at a time
+            except IndexError:
+                run_arenas = None
+        if run_arenas is None:
+            run_arenas = []
+        try:
+            values: dict[str, Any] = {n: v for n, v in plan.constants.items()}
+            for n, c in plan.constants.items():
+                shapes.setdefault(n, c.shape)
+            bindings: list[SegmentBinding] = []
+            for si, seg in enumerate(layout.segments):
+                if bound is not None:
+                    b = bound.bindings[si]
                 else:
-                    arenas = self._arena_args(b)
-                    for driver in self.drivers[si]:
-                        driver(*arenas, *args)
-            except Exception as exc:  # noqa: BLE001
-                raise RuntimeException(f"compiled segment {si} failed: {type(exc).__name__}: {exc}") from exc
-            env.update(outs)
-            if seg.host_after is not None:
-                self._run_host(seg.host_after, env, b)
-        if cached is None and not self._host:
-            self._bindings[key] = bindings
-        last = bindings[-1]
-        return {o: self._output(o, env, last) for o in plan.outputs}
+                    for n, v in env.items():
+                        if isinstance(v, np.ndarray):
+                            shapes[n] = v.shape
+                    b = bind_segment(plan, layout, seg, shapes, values, self.model.opsets, self._shape_steps[si])
+                    b.shapes = dict(shapes)  # type: ignore[attr-defined]
+                    b.values = {k: v for k, v in values.items() if k not in plan.constants}  # type: ignore[attr-defined]
+                bindings.append(b)
+                if len(run_arenas) <= si:
+                    run_arenas.append(self._new_arenas(b))
+                arenas = run_arenas[si]
+                outs = {v: np.empty(b.arg_shapes[v], dtype=layout.dtypes[v]) for v in seg.args_out}
+                args = [env[v].reshape(-1) for v in seg.args_in] + [outs[v].reshape(-1) for v in seg.args_out]
+                try:
+                    if self.profiling:
+                        self._run_steps_timed(si, arenas + args)
+                    else:
+                        for driver in self.drivers[si]:
+                            if control is not None and control.terminate:
+                                run_control.check(control)
+                            driver(*arenas, *args)
+                except OnnxJitError:
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    raise RuntimeException(f"compiled segment {si} failed: {type(exc).__name__}: {exc}") from exc
+                env.update(outs)
+                if seg.host_after is not None:
+                    if control is not None and control.terminate:
+                        run_control.check(control)
+                    self._run_host(seg.host_after, env, b)
+            last = bindings[-1]
+            results = {o: self._output(o, env, last) for o in plan.outputs}
+        finally:
+            # the work arenas go back for the next run of these shapes (outputs never live in them)
+            if bound is not None:
+                if len(bound.free) < FREE_ARENA_SETS:
+                    bound.free.append(run_arenas)
+        if bound is None and not self._host:
+            self._keep(key, _BoundShapes(bindings, [run_arenas]))
+        return results
 
     def _run_steps_timed(self, si: int, args: list[np.ndarray]) -> None:
         import time
@@ -384,6 +466,8 @@ class NumbaExecutable:
 
     def _output(self, o: str, env: dict[str, Any], b: SegmentBinding) -> Any:
         if o in env and self.layout.kind.get(o) == "arg":
-            return env[o]
+            v = env[o]
+            # an unfed overridable initializer's default is the session's: the caller gets a copy
+            return v.copy() if isinstance(v, np.ndarray) and id(v) in self._default_ids else v
         val = self._materialize(o, env, b)
         return np.array(val, copy=True) if isinstance(val, np.ndarray) else val

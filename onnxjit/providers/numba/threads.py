@@ -4,8 +4,14 @@ Heavy kernels split their work into jobs over that pool themselves (prange), eac
 on its share, so BLAS (OpenBLAS inside scipy, which Numba's np.dot calls) runs single-threaded: two
 pools on the same cores would spin against each other.
 
-Both are process-wide settings of the libraries, so a run sets them only when they differ from what
-the previous run set (sessions with different counts in one process take turns)."""
+BLAS's count is process-wide and set once; the size of Numba's pool is a setting of the calling
+thread (numba.set_num_threads is thread-local), so each thread that runs a session sets it on its
+first run, and again only when a session with another count runs on that thread.
+
+Several threads may run compiled code at once (one session's concurrent runs, or several
+sessions'). Numba's 'omp' and 'tbb' threading layers take parallel launches from many threads;
+its 'workqueue' layer does not (concurrent launches abort the process), so under it the runs of
+plans with parallel kernels take turns (`parallel_guard`)."""
 from __future__ import annotations
 
 import contextlib
@@ -15,7 +21,9 @@ import os
 import threading
 
 _lock = threading.Lock()
-_current: list[int] = [0]
+_current = threading.local()  # .n: the pool size this thread last set
+_workqueue_lock = threading.Lock()  # runs with parallel kernels take turns under 'workqueue'
+_layer: list[str] = []  # Numba's threading layer, once its pool has started
 
 
 def default_threads() -> int:
@@ -138,16 +146,32 @@ def use_threads(n: int) -> None:
             "OpenMP thread pool does not survive fork); use the 'spawn' or 'forkserver' start method of "
             "multiprocessing, or create the first session in the child")
     n = n if n > 0 else default_threads()
-    if _current[0] == n:
+    if getattr(_current, "n", 0) == n:
         return
+    import numba  # noqa: PLC0415
+
     with _lock:
         if not _setter_loaded:
             _setter, _setter_loaded = _openblas_setter(), True
             _resolve_blas()
-        if _setter is not None:
-            _setter(1)
-        import numba  # noqa: PLC0415
-
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
-        _current[0] = n
+            if _setter is not None:
+                _setter(1)
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))  # starts the pool, this thread's count
+        if not _layer:
+            _layer.append(str(numba.threading_layer()))
         _pool_pid[0] = os.getpid()
+    _current.n = n
+
+
+def threading_layer() -> str:
+    """Numba's threading layer ('omp', 'tbb' or 'workqueue'); '' before the pool has started."""
+    return _layer[0] if _layer else ""
+
+
+def parallel_guard(has_parallel: bool) -> threading.Lock | None:
+    """What a run holds while its compiled code runs: nothing (None), or, for a plan with parallel
+    kernels under Numba's 'workqueue' layer (which cannot take launches from two threads at once),
+    a lock that makes such runs take turns, process-wide."""
+    if has_parallel and _layer and _layer[0] == "workqueue":
+        return _workqueue_lock
+    return None
