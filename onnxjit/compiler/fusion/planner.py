@@ -51,7 +51,10 @@ def static_types(graph: Graph) -> dict[str, ValueType]:
             types[name] = ValueType(arr.dtype, arr.ndim, tuple(arr.shape))
     from onnxjit.compiler.dtypes import to_numpy_dtype
 
-    for vi in list(graph.value_info.values()) + graph.inputs + graph.outputs:
+    # an output's inferred type is in value_info (passes/shape_inference.py): its declared shape, kept on
+    # the output for NodeArg, may be wrong and is never what a kernel is sized from
+    outputs = [vi for vi in graph.outputs if vi.name not in graph.value_info]
+    for vi in list(graph.value_info.values()) + graph.inputs + outputs:
         if vi.name in types or vi.elem_type is None or vi.shape is None:
             continue
         try:
