@@ -14,7 +14,7 @@ from onnxjit.compiler.ops.registry import lookup
 
 CONV_TILE = 262144  # elements of a conv's im2col band (~1 MB of float32, a core's L2); sizes its scratch
 CONV_OUT_TILE = 65536  # elements of a conv band's output, which its epilogue reads back from cache
-from onnxjit.errors import RuntimeException
+from onnxjit.errors import InvalidArgument, OnnxJitError, RuntimeException
 
 
 @dataclass
@@ -98,9 +98,68 @@ def _epilogue_params(step: Step, plan: KernelPlan, domain_shape: tuple[int, ...]
     return params
 
 
+def _static_dims(plan: KernelPlan) -> list[tuple[str, int, tuple]]:
+    """(value, rank, static dims) of every typed value: what compiled kernels were specialised on."""
+    cached = plan.__dict__.get("_static_dims")
+    if cached is None:
+        cached = [(v, t.rank, tuple(t.shape)) for v, t in plan.types.items() if t.shape is not None]
+        plan.__dict__["_static_dims"] = cached
+    return cached
+
+
+def check_static_shapes(plan: KernelPlan, shapes: dict[str, tuple]) -> None:
+    """Every bound shape must agree with the static type the plan was built on: its rank, its int
+    dims, and one size per symbolic dim (kernels read an operand whose static shape equals the loop
+    domain's linearly, and unroll on static dims). Shapes here come from the real inputs (declared
+    intermediate shapes are never trusted), so a mismatch means inputs that disagree on a dim_param,
+    an initializer fed with another shape, or an inference the real shapes contradict: an error that
+    names the value, never a kernel reading out of bounds."""
+    inputs = set(plan.inputs)
+    symbols: dict[str, tuple[int, str]] = {}
+    for v, rank, dims in _static_dims(plan):
+        real = shapes.get(v)
+        if real is None:
+            continue
+        err = InvalidArgument if v in inputs else RuntimeException
+        if len(real) != rank:
+            raise err(f"value {v!r} has shape {tuple(real)}, rank {len(real)}; the compiled plan assumed rank {rank} "
+                      f"(shape {_show(dims)})")
+        for i, (d, r) in enumerate(zip(dims, real)):
+            if isinstance(d, int):
+                if d != r:
+                    raise err(f"value {v!r} has shape {tuple(real)}; the compiled plan assumed dim {i} = {d} "
+                              f"(shape {_show(dims)})")
+            elif isinstance(d, str) and d:
+                seen = symbols.setdefault(d, (r, v))
+                if seen[0] != r:
+                    other = seen[1]
+                    err = InvalidArgument if (v in inputs or other in inputs) else RuntimeException
+                    raise err(f"symbolic dim {d!r} is {seen[0]} in {other!r} {tuple(shapes[other])} but {r} in {v!r} "
+                              f"{tuple(real)}; the compiled plan assumes values that share a dim name share its size")
+
+
+def _show(dims: tuple) -> str:
+    return "(" + ", ".join("?" if d is None else str(d) for d in dims) + ")"
+
+
 def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[str, tuple], values: dict[str, Any],
                  opsets: dict[str, int], shape_steps: list[Step]) -> SegmentBinding:
-    """Shapes of everything the segment reads must be in `shapes`; fills in what it writes."""
+    """Shapes of everything the segment reads must be in `shapes`; fills in what it writes. Raises an
+    onnxjit error (never lets a kernel run) when the real shapes contradict the plan."""
+    check_static_shapes(plan, shapes)
+    try:
+        binding = _bind_segment(plan, layout, seg, shapes, values, opsets, shape_steps)
+    except OnnxJitError:
+        raise
+    except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, OverflowError) as exc:
+        raise RuntimeException(f"cannot bind the compiled plan to these input shapes: {type(exc).__name__}: {exc}") \
+            from exc
+    check_static_shapes(plan, shapes)
+    return binding
+
+
+def _bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[str, tuple], values: dict[str, Any],
+                  opsets: dict[str, int], shape_steps: list[Step]) -> SegmentBinding:
     step_params: dict[int, list[int]] = {}
     scratch: dict[str, int] = {}
     # shape steps run in plan order with the kernels: a Shape may read an intermediate's shape

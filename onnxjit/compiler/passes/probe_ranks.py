@@ -54,7 +54,8 @@ def _probe_feeds(graph: Graph) -> dict[str, np.ndarray] | None:
 def probe_ranks(graph: Graph, opsets: dict[str, int]) -> int:
     """Fill in the rank of unknown top-level tensors in place. Returns how many it filled."""
     known = {n for n, vi in graph.value_info.items() if _tensor_known(vi)}
-    known |= {vi.name for vi in graph.inputs + graph.outputs if _tensor_known(vi)} | set(graph.initializers)
+    outputs = [vi for vi in graph.outputs if vi.name not in graph.value_info]  # declared: see shape_inference.py
+    known |= {vi.name for vi in graph.inputs + outputs if _tensor_known(vi)} | set(graph.initializers)
     missing = {o for n in graph.nodes for o in n.outputs if o and o not in known}
     if not missing:
         return 0

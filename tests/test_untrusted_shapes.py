@@ -1,0 +1,225 @@
+"""Untrusted shapes (issue 14): compiled kernels never size themselves from declared shapes, weight
+shapes that disagree with their inputs are rejected before a kernel runs, short normalisation params
+broadcast as onnxruntime does (or are refused), and onnx's shape inference cannot abort the process.
+
+Models that crashed (SIGSEGV, heap corruption, abort) run in a child process, so a regression fails the
+test instead of killing pytest; onnxruntime's CPU provider is the oracle.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+ort = pytest.importorskip("onnxruntime")
+
+import onnxjit  # noqa: E402
+
+F, I64 = TensorProto.FLOAT, TensorProto.INT64
+NUMBA, CPU, TRITON = "NumbaExecutionProvider", "CPUExecutionProvider", "TritonExecutionProvider"
+ROOT = Path(__file__).resolve().parent.parent
+
+# Runs each (model, feeds) case with onnxjit in this child and writes the outputs or the error class.
+RUNNER = textwrap.dedent('''
+    import json, sys, warnings
+    import numpy as np
+    import onnxjit
+    warnings.simplefilter("ignore")
+    cases = json.loads(sys.argv[1])
+    for case in cases:
+        res = {"name": case["name"]}
+        try:
+            s = onnxjit.InferenceSession(case["model"], providers=case["providers"])
+            feeds = dict(np.load(case["feeds"]))
+            outs = s.run(None, feeds)
+            np.savez(case["out"], *outs)
+            res["ok"] = True
+        except onnxjit.OnnxJitError as e:
+            res["ok"], res["error"], res["msg"] = False, type(e).__name__, str(e)[:300]
+        except Exception as e:
+            res["ok"], res["error"], res["msg"] = False, "untyped:" + type(e).__name__, str(e)[:300]
+        print("RESULT " + json.dumps(res), flush=True)
+''')
+
+
+def _model(nodes, inputs, outputs, inits=(), value_info=(), opset=17) -> onnx.ModelProto:
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(inits), value_info=list(value_info))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=8)
+
+
+def _vi(name, shape, dtype=F):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def _oracle(model: onnx.ModelProto, feeds: dict) -> list[np.ndarray] | str:
+    try:
+        sess = ort.InferenceSession(model.SerializeToString(), providers=[CPU])
+        return sess.run(None, feeds)
+    except Exception as exc:  # noqa: BLE001
+        return type(exc).__name__
+
+
+def run_isolated(tmp_path: Path, cases: list[tuple[str, onnx.ModelProto, dict]], providers: list[str],
+                 env: dict | None = None, timeout: int = 900) -> dict[str, dict]:
+    """Run every case with onnxjit in one child process; {name: result} with 'outs' where it ran.
+    A child that dies (signal, abort) fails the test, naming the case it was on."""
+    import os
+
+    specs = []
+    for name, model, feeds in cases:
+        mpath, fpath, opath = tmp_path / f"{name}.onnx", tmp_path / f"{name}_in.npz", tmp_path / f"{name}_out.npz"
+        mpath.write_bytes(model.SerializeToString())
+        np.savez(fpath, **feeds)
+        specs.append({"name": name, "model": str(mpath), "feeds": str(fpath), "out": str(opath), "providers": providers})
+    child_env = dict(os.environ, **(env or {}))
+    proc = subprocess.run([sys.executable, "-c", RUNNER, json.dumps(specs)], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=child_env)
+    results = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            r = json.loads(line[7:])
+            if r["ok"]:
+                with np.load(tmp_path / f"{r['name']}_out.npz") as z:
+                    r["outs"] = [z[f"arr_{k}"] for k in range(len(z.files))]
+            results[r["name"]] = r
+    if proc.returncode != 0:
+        pending = [c[0] for c in cases if c[0] not in results]
+        pytest.fail(f"onnxjit's child process died (rc={proc.returncode}) on case {pending[:1]}: {proc.stderr[-2000:]}")
+    return results
+
+
+def assert_matches_oracle(results: dict[str, dict], cases, rtol=1e-4, atol=1e-5) -> None:
+    for name, model, feeds in cases:
+        r = results[name]
+        expected = _oracle(model, feeds)
+        assert isinstance(expected, list), f"{name}: onnxruntime rejects it ({expected})"
+        assert r["ok"], f"{name}: onnxjit failed: {r.get('error')}: {r.get('msg')}"
+        assert len(r["outs"]) == len(expected)
+        for e, g in zip(expected, r["outs"]):
+            assert g.shape == e.shape and g.dtype == e.dtype, f"{name}: {g.shape} {g.dtype} vs {e.shape} {e.dtype}"
+            np.testing.assert_allclose(g, e, rtol=rtol, atol=atol, err_msg=name)
+
+
+# --- 1. declared intermediate / output shapes are never trusted ----------------------------------------
+
+def _gather_relu(value_info_shape, output_shape, extra_nodes=False) -> onnx.ModelProto:
+    """x[3,4] -> Gather(idx [[3,0,2]], axis=1) -> [3,1,3] -> Relu -> y, with the given declared shapes."""
+    nodes = [helper.make_node("Gather", ["x", "idx"], ["g"], axis=1), helper.make_node("Relu", ["g"], ["r"])]
+    if extra_nodes:  # an elementwise chain and a reduction after it: fused groups sized from the domain
+        nodes += [helper.make_node("Add", ["r", "g"], ["a"]), helper.make_node("ReduceSum", ["a"], ["y"], keepdims=1)]
+    else:
+        nodes[-1].output[0] = "y"
+    vi = [_vi("g", value_info_shape)] if value_info_shape is not None else []
+    if extra_nodes and value_info_shape is not None:
+        vi += [_vi("r", value_info_shape), _vi("a", value_info_shape)]
+    return _model(nodes, [_vi("x", [3, 4])], [_vi("y", output_shape)],
+                  [numpy_helper.from_array(np.array([[3, 0, 2]], np.int64), "idx")], vi)
+
+
+DECLARED_CASES = [
+    ("vi_wrong_out_right", [3, 3], [3, 1, 3], False),
+    ("vi_none_out_wrong", None, [3, 3], False),
+    ("vi_wrong_out_wrong", [3, 3], [3, 3], False),
+    ("vi_wrong_out_none", [3, 3], None, False),
+    ("vi_big_out_big", [5, 5, 5], [5, 5, 5], False),
+    ("vi_symbolic", ["a", "b"], ["c"], False),
+    ("chain_vi_wrong", [3, 3], [3, 3], True),
+    ("chain_vi_bigger", [30, 40, 50], [1, 1, 1], True),
+]
+
+
+def _declared_cases():
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    return [(name, _gather_relu(vi, out, extra), {"x": x}) for name, vi, out, extra in DECLARED_CASES]
+
+
+def test_declared_shapes_not_trusted_numba(tmp_path):
+    cases = _declared_cases()
+    assert_matches_oracle(run_isolated(tmp_path, cases, [NUMBA]), cases)
+
+
+def test_declared_shapes_not_trusted_triton(tmp_path):
+    pytest.importorskip("triton")
+    pytest.importorskip("torch")
+    cases = _declared_cases()
+    assert_matches_oracle(run_isolated(tmp_path, cases, [TRITON, CPU], env={"TRITON_INTERPRET": "1"}), cases)
+
+
+def test_declared_shapes_cpu_provider():
+    for name, model, feeds in _declared_cases():
+        got = onnxjit.InferenceSession(model.SerializeToString(), providers=[CPU]).run(None, feeds)
+        for e, g in zip(_oracle(model, feeds), got):
+            np.testing.assert_allclose(g, e, rtol=1e-6, err_msg=name)
+
+
+def test_output_nodearg_merges_declared_shape_like_onnxruntime():
+    """The plan ignores declared output shapes; NodeArg still reports them as onnxruntime merges them."""
+    cases = [([2, 3], ["N", 3]), (["N", 3], [5, 3]), (["N", 3], ["M", 3]), ([None, 3], ["M", 3]),
+             ([2, 3], [2, 4]), ([2, 3], [3]), ([2, 3], None), (["N", 3], [None, None]), ([2, 3], [-1, 3])]
+    for xshape, yshape in cases:
+        m = _model([helper.make_node("Relu", ["x"], ["y"])], [_vi("x", xshape)], [_vi("y", yshape)])
+        data = m.SerializeToString()
+        want = [o.shape for o in ort.InferenceSession(data, providers=[CPU]).get_outputs()]
+        got = [o.shape for o in onnxjit.InferenceSession(data, providers=[NUMBA]).get_outputs()]
+        assert got == want, (xshape, yshape)
+
+
+def test_inputs_disagreeing_on_a_dim_param_are_refused_not_misread():
+    """x['N'] + y['N'] fed 300000 and 1: onnxruntime broadcasts; the compiled plan read y linearly over
+    the domain (out of bounds). It must either compute the right result or refuse with an onnxjit error."""
+    m = _model([helper.make_node("Add", ["x", "y"], ["s"]), helper.make_node("Relu", ["s"], ["z"])],
+               [_vi("x", ["N"]), _vi("y", ["N"])], [_vi("z", ["N"])])
+    sess = onnxjit.InferenceSession(m.SerializeToString(), providers=[NUMBA])
+    x = np.arange(300000, dtype=np.float32)
+    y = np.ones(1, np.float32)
+    for feeds in ({"x": x, "y": y}, {"x": y, "y": x}):
+        try:
+            got = sess.run(None, feeds)[0]
+        except onnxjit.InvalidArgument as exc:
+            assert "'N'" in str(exc)
+        else:
+            np.testing.assert_allclose(got, np.maximum(x + 1, 0))
+    ok = sess.run(None, {"x": x, "y": x})[0]  # consistent feeds still run compiled
+    np.testing.assert_allclose(ok, 2 * x)
+
+
+# --- 4. onnx's shape inference cannot take the process down ---------------------------------------------
+
+def _slice_model(x_shape) -> onnx.ModelProto:
+    inits = [numpy_helper.from_array(np.array([0], np.int64), "s"), numpy_helper.from_array(np.array([2], np.int64), "e")]
+    return _model([helper.make_node("Slice", ["x", "s", "e"], ["y"])], [_vi("x", x_shape)], [_vi("y", None)], inits)
+
+
+def _pad_then_slice() -> onnx.ModelProto:
+    """Pad with pads that crop past the dim: onnx infers a negative dim, and Slice's inference aborts on it."""
+    c = lambda n, v: numpy_helper.from_array(np.array(v, np.int64), n)  # noqa: E731
+    return _model([helper.make_node("Pad", ["x", "p"], ["t"]), helper.make_node("Slice", ["t", "s", "e"], ["y"])],
+                  [_vi("x", [3, 4])], [_vi("y", None)], [c("p", [-5, 0, -5, 0]), c("s", [0]), c("e", [2])])
+
+
+def test_negative_declared_dim_is_unknown_like_onnxruntime(tmp_path):
+    """[-1, 4] declared input: onnx's Slice inference aborted the process (std::clamp assertion);
+    onnxruntime reads -1 as an unknown dim and runs."""
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    cases = [("neg1", _slice_model([-1, 4]), {"x": x}), ("neg5", _slice_model([-5, 4]), {"x": x}),
+             ("int64min", _slice_model([np.iinfo(np.int64).min, 4]), {"x": x})]
+    for providers in ([NUMBA], [CPU]):
+        assert_matches_oracle(run_isolated(tmp_path, cases, providers), cases)
+    sess = onnxjit.InferenceSession(cases[0][1].SerializeToString(), providers=[NUMBA])
+    assert [i.shape for i in sess.get_inputs()] == [[None, 4]]
+
+
+def test_inferred_negative_dim_does_not_abort(tmp_path):
+    """A negative dim onnx's inference computes itself (Pad cropping past the edge) reaches Slice's
+    inference: the session either loads or refuses with an onnxjit error; the process survives."""
+    x = np.ones((3, 4), np.float32)
+    results = run_isolated(tmp_path, [("pad_slice", _pad_then_slice(), {"x": x})], [NUMBA])
+    r = results["pad_slice"]
+    assert r["ok"] or not r["error"].startswith("untyped"), r
