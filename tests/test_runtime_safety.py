@@ -19,7 +19,7 @@ from onnxjit.providers.numba import threads as numba_threads
 
 ort = pytest.importorskip("onnxruntime")
 
-NUMBA, CPU = "NumbaExecutionProvider", "CPUExecutionProvider"
+NUMBA, CPU, TRITON = "NumbaExecutionProvider", "CPUExecutionProvider", "TritonExecutionProvider"
 F = TensorProto.FLOAT
 TERMINATE = "Exiting due to terminate flag being set to true."
 
@@ -35,6 +35,21 @@ def _session(model: onnx.ModelProto, provider: str, threads: int = 0) -> onnxjit
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return onnxjit.InferenceSession(model.SerializeToString(), so, providers=[provider])
+
+
+def _triton_session(model: onnx.ModelProto, monkeypatch) -> onnxjit.InferenceSession:
+    """A Triton session: on the GPU when there is one, else in Triton's interpreter."""
+    pytest.importorskip("triton")
+    pytest.importorskip("torch")
+    from onnxjit.providers.triton.device import cuda_available
+
+    if not cuda_available():
+        monkeypatch.setenv("TRITON_INTERPRET", "1")
+    return _session(model, TRITON)
+
+
+def _any_session(model: onnx.ModelProto, provider: str, monkeypatch) -> onnxjit.InferenceSession:
+    return _triton_session(model, monkeypatch) if provider == TRITON else _session(model, provider)
 
 
 def _oracle(model: onnx.ModelProto):
@@ -92,6 +107,20 @@ def test_binding_table_stays_bounded_over_many_batch_sizes() -> None:
     assert len(ex._bindings) == cap
 
 
+def test_triton_binding_table_stays_bounded(monkeypatch) -> None:
+    from onnxjit.providers.triton import provider as triton_provider
+
+    monkeypatch.setattr(triton_provider, "BINDING_TABLE_SIZE", 3)
+    model = _mlp(d_in=4, hidden=8, d_out=2)
+    sess, ref = _triton_session(model, monkeypatch), _oracle(model)
+    rng = np.random.default_rng(0)
+    for n in range(1, 8):
+        x = rng.standard_normal((n, 4)).astype(np.float32)
+        np.testing.assert_allclose(sess.run(None, {"x": x})[0], ref.run(None, {"x": x})[0], rtol=1e-3, atol=1e-4)
+        assert len(sess.executable._bindings) <= 3
+    assert [k[0][0] for k in sess.executable._bindings] == [5, 6, 7]
+
+
 # --- 2. RunOptions.terminate ------------------------------------------------------------------------
 def _loop_model(trips: int) -> onnx.ModelProto:
     """y = x + trips (a Loop adding 1 per iteration), then Relu: host step between compiled segments."""
@@ -113,10 +142,10 @@ def _loop_model(trips: int) -> onnx.ModelProto:
                   [helper.make_tensor_value_info("y", F, None)], inits)
 
 
-@pytest.mark.parametrize("provider", [NUMBA, CPU])
-def test_terminate_set_before_the_run_raises_fail(provider: str) -> None:
+@pytest.mark.parametrize("provider", [NUMBA, CPU, TRITON])
+def test_terminate_set_before_the_run_raises_fail(provider: str, monkeypatch) -> None:
     model = _mlp()
-    sess = _session(model, provider)
+    sess = _any_session(model, provider, monkeypatch)
     x = np.ones((3, 16), np.float32)
     ro = onnxjit.RunOptions()
     ro.terminate = True
@@ -199,10 +228,10 @@ def _overridable_model() -> onnx.ModelProto:
                   inits)
 
 
-@pytest.mark.parametrize("provider", [NUMBA, CPU])
-def test_overridable_initializers_fed_at_run_time_override(provider: str) -> None:
+@pytest.mark.parametrize("provider", [NUMBA, CPU, TRITON])
+def test_overridable_initializers_fed_at_run_time_override(provider: str, monkeypatch) -> None:
     model = _overridable_model()
-    sess, ref = _session(model, provider), _oracle(model)
+    sess, ref = _any_session(model, provider, monkeypatch), _oracle(model)
     assert sorted(a.name for a in sess.get_overridable_initializers()) == ["bias", "w"]
     rng = np.random.default_rng(3)
     x = rng.standard_normal((5, 4)).astype(np.float32)
@@ -227,6 +256,7 @@ def test_overridable_initializers_fed_at_run_time_override(provider: str) -> Non
 def test_overridable_initializers_are_plan_inputs_not_constants() -> None:
     sess = _session(_overridable_model(), NUMBA)
     plan = sess.executable.plan
+    assert sess.executable._defaults.keys() == {"w", "bias"}
     assert {"w", "bias"} <= set(plan.inputs)
     assert not {"w", "bias", "w2"} & set(plan.constants)
 

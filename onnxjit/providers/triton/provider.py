@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -21,10 +22,14 @@ from onnxjit.compiler.fusion.layout import KERNEL_KINDS, Layout, Segment, build_
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model, outer_scope_names
 from onnxjit.errors import OnnxJitError, RuntimeException
-from onnxjit.providers import cache
+from onnxjit.providers import cache, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
 from onnxjit.providers.triton.device import Device, current_device, use_triton_cache
+
+
+# Input-shape signatures whose bindings (and their launches' work buffers) a session keeps.
+BINDING_TABLE_SIZE = 64
 
 
 def _truthy(v: Any) -> bool:
@@ -79,8 +84,13 @@ class TritonExecutable:
         self._host = {k: host_op(self.plan, self.model, k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self._shape_steps = shape_steps_per_segment(self.plan)
         self._const = {dt: self.device.upload(a) for dt, a in self.layout.const_arenas.items()}
-        self._bindings: dict[tuple, list[SegmentBinding]] = {}
+        # input shapes -> bindings, least recently used first, at most BINDING_TABLE_SIZE; runs take
+        # turns (self._lock): a binding's launches hold its work buffers, and one stream runs them
+        self._bindings: OrderedDict[tuple, list[SegmentBinding]] = OrderedDict()
         self._lock = threading.Lock()
+        # overridable initializers are plan inputs: a run that does not feed one gets the initializer
+        inits = self.model.graph.initializers
+        self._defaults = {n: inits[n].copy(order="C") for n in self.plan.inputs if isinstance(inits.get(n), np.ndarray)}
         self.transfers = {"to_device": 0, "to_host": 0}   # host <-> device copies in the last run
         self.compile_seconds = time.perf_counter() - t0
 
@@ -134,6 +144,11 @@ class TritonExecutable:
         host: dict[str, Any] = {}
         dev: dict[str, Any] = {}
         shapes: dict[str, tuple] = {}
+        control = run_control.active()
+        for n, v in self._defaults.items():  # overridable initializers the run does not feed
+            if n not in feeds:
+                host[n] = v
+                shapes[n] = v.shape
         for n, v in feeds.items():
             if self.device.is_tensor(v):
                 shapes[n] = tuple(v.shape)
@@ -146,6 +161,8 @@ class TritonExecutable:
                 shapes[n] = v.shape
         key = tuple(shapes.get(n) for n in plan.inputs)
         cached = self._bindings.get(key) if not self._host else None
+        if cached is not None:
+            self._bindings.move_to_end(key)
         values: dict[str, Any] = dict(plan.constants)
         for n, c in plan.constants.items():
             shapes.setdefault(n, c.shape)
@@ -164,15 +181,18 @@ class TritonExecutable:
                 b.values = {k: v for k, v in values.items() if k not in plan.constants}  # type: ignore[attr-defined]
                 b.launches = self._launches(seg, b)  # type: ignore[attr-defined]
             bindings.append(b)
-            self._run_segment(seg, b, host, dev, bound)
+            self._run_segment(seg, b, host, dev, bound, control)
             if seg.host_after is not None:
+                run_control.check(control)
                 self._run_host(seg.host_after, host, dev, b)
         if cached is None and not self._host:
-            self._bindings[key] = bindings
+            self._bindings[key] = bindings  # least recently used first; a bounded table
+            while len(self._bindings) > BINDING_TABLE_SIZE:
+                self._bindings.popitem(last=False)
         return host, dev, bindings[-1]
 
     def _run_segment(self, seg: Segment, b: SegmentBinding, host: dict[str, Any], dev: dict[str, Any],
-                     bound: dict[str, Any]) -> None:
+                     bound: dict[str, Any], control: Any = None) -> None:
         for v in seg.args_in:
             if v not in dev:
                 dev[v] = self.device.upload(np.asarray(self._host_value(v, host, dev, b)))
@@ -183,6 +203,8 @@ class TritonExecutable:
             # a bound output buffer of the right size and type is written by the kernel itself
             dev[v] = self.device.flat(given) if self.device.fits(given, n, dt) else self.device.empty(n, dt)
         for launch, q, refs in b.launches:  # type: ignore[attr-defined]
+            if control is not None and control.terminate:
+                run_control.check(control)
             try:
                 launch(q, *[dev[r] if isinstance(r, str) else r for r in refs])
             except OnnxJitError:
