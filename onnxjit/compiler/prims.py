@@ -40,14 +40,26 @@ _COMPARE = {Prim.LT, Prim.LE, Prim.GT, Prim.GE, Prim.EQ, Prim.ISNAN, Prim.ISINF_
             Prim.AND, Prim.OR, Prim.XOR, Prim.NOT}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Expr:
-    """A node of a scalar expression tree. Operators build new trees."""
+    """A node of a scalar expression tree. Operators build new trees.
+
+    A fused chain of thousands of ops is a tree thousands deep, so nothing here recurses over it:
+    the hash and the depth are computed once, from the children's, when a node is built, and
+    equality walks the two trees with an explicit stack."""
 
     prim: Prim
     args: tuple["Expr", ...] = ()
     dtype: np.dtype = np.dtype(np.float32)
     value: Any = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.prim, self.args, str(self.dtype), repr(self.value))))
+        object.__setattr__(self, "depth", 1 + max((a.depth for a in self.args), default=0))
+
+    def __reduce__(self):
+        # rebuilt through the constructor: the cached hash of strings and enums differs between processes
+        return (Expr, (self.prim, self.args, self.dtype, self.value))
 
     # leaves -----------------------------------------------------------------------------------
     @staticmethod
@@ -81,8 +93,26 @@ class Expr:
     def __gt__(self, o): return self._bin(Prim.GT, o)
     def __ge__(self, o): return self._bin(Prim.GE, o)
 
-    def __hash__(self) -> int:  # frozen dataclass hash, but __eq__ is not overloaded
-        return hash((self.prim, self.args, str(self.dtype), repr(self.value)))
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        """Structural equality (`eq` builds the EQ primitive), iterative; shared subtrees are compared once."""
+        if self is other:
+            return True
+        if not isinstance(other, Expr):
+            return NotImplemented
+        stack, seen = [(self, other)], set()
+        while stack:
+            a, b = stack.pop()
+            if a is b or (id(a), id(b)) in seen:
+                continue
+            seen.add((id(a), id(b)))
+            if a._hash != b._hash or a.prim is not b.prim or a.dtype != b.dtype or len(a.args) != len(b.args) \
+                    or not (a.value == b.value or repr(a.value) == repr(b.value)):
+                return False
+            stack.extend(zip(a.args, b.args))
+        return True
 
     def eq(self, o): return self._bin(Prim.EQ, o)
 
@@ -118,10 +148,17 @@ def sigmoid(x: Expr) -> Expr:
     return 1.0 / (1.0 + exp(-x))
 
 
+def walk(e: Expr):
+    """Every distinct node of `e` once (shared subtrees once), without recursion."""
+    stack, seen = [e], set()
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        yield x
+        stack.extend(x.args)
+
+
 def inputs_of(e: Expr) -> set[int]:
-    if e.prim is Prim.INPUT:
-        return {e.value}
-    out: set[int] = set()
-    for a in e.args:
-        out |= inputs_of(a)
-    return out
+    return {x.value for x in walk(e) if x.prim is Prim.INPUT}

@@ -228,16 +228,29 @@ def triton_type_name(dtype: np.dtype) -> str:
     return TRITON_TYPES[np.dtype(dtype).name]
 
 
+def float_text(value: float, target: str = "numba") -> str:
+    """A float as source text that parses back to exactly `value`, for `target` ('numba' or
+    'triton'): every float a code generator prints goes through here. repr round-trips finite
+    values (a float32 attribute, widened to a Python float, keeps its float32 value); repr of the
+    non-finite ones is 'inf'/'nan', a NameError in generated code, so they are spelled with names
+    the generated modules define: np.inf/np.nan for Numba, the Triton prelude's _INF/_NINF
+    constexprs and math.nan (a NaN constexpr global would fail Triton's launch-time equality check)."""
+    v = float(value)
+    if math.isfinite(v):
+        return repr(v)
+    if target == "triton":
+        return "math.nan" if math.isnan(v) else "_INF" if v > 0 else "_NINF"
+    return "np.nan" if math.isnan(v) else "np.inf" if v > 0 else "(-np.inf)"
+
+
 def triton_literal(value, dtype: np.dtype) -> str:
     """A typed scalar (`tl.full([], v, dtype)`): strongly typed like Numba's `np.float32(v)`, exact for
-    float64, and usable where a Python number is not (`.to(...)`). NaN is `math.nan`;
-    the infinities are the prelude's constexprs."""
+    float64, and usable where a Python number is not (`.to(...)`)."""
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         text = "1" if value else "0"
     elif dtype.kind == "f":
-        v = float(value)
-        text = "math.nan" if math.isnan(v) else ("_INF" if v > 0 else "_NINF") if math.isinf(v) else repr(v)
+        text = float_text(value, "triton")
     else:
         text = str(int(value))
     return f"tl.full([], {text}, {triton_type_name(dtype)})"
@@ -248,18 +261,12 @@ def numpy_type_name(dtype: np.dtype) -> str:
 
 
 def literal(value, dtype: np.dtype) -> str:
+    """A typed Numba scalar: `np.float32(0.5)`, `np.int64(3)`, `True`."""
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         return "True" if value else "False"
     if dtype.kind == "f":
-        v = float(value)
-        if math.isnan(v):
-            text = "np.nan"
-        elif math.isinf(v):
-            text = "np.inf" if v > 0 else "-np.inf"
-        else:
-            text = repr(v)
-        return f"{numpy_type_name(dtype)}({text})"
+        return f"{numpy_type_name(dtype)}({float_text(value)})"
     return f"{numpy_type_name(dtype)}({int(value)})"
 
 
@@ -283,15 +290,14 @@ def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect 
     lit = lit or literal
     type_name = type_name or numpy_type_name
 
-    def visit(e: Expr) -> str:
-        if e in memo:
-            return memo[e]
+    def emit(e: Expr) -> None:
+        """Print `e`, whose operands are printed already."""
         if e.prim is Prim.INPUT:
             text = leaf(e.value)
         elif e.prim is Prim.CONST:
             text = lit(e.value, e.dtype)
         elif e.prim is Prim.CAST:
-            src = visit(e.args[0])
+            src = memo[e.args[0]]
             if e.dtype == np.bool_:
                 text = f"({src} != 0)"
             elif numba and e.args[0].dtype.kind == "f" and e.dtype in NUMBA_FLOAT_TO_UNSIGNED:
@@ -299,7 +305,7 @@ def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect 
             else:
                 text = cast(src, e.dtype)
         else:
-            args = [visit(x) for x in e.args]
+            args = [memo[x] for x in e.args]
             one = lit(1, e.dtype)
             kind = e.dtype.kind
             table = signed if kind == "i" else unsigned if kind == "u" else \
@@ -311,6 +317,20 @@ def print_exprs(roots: list[Expr], leaf: Callable[[int], str], dialect: Dialect 
         name = f"{prefix}{len(memo)}"
         lines.append(f"{name} = {text}")
         memo[e] = name
-        return name
+
+    def visit(root: Expr) -> str:
+        """Operands before the node that uses them, in the order a recursive walk would print them,
+        with an explicit stack: a fused chain can be thousands deep."""
+        stack: list[tuple[Expr, bool]] = [(root, False)]
+        while stack:
+            e, ready = stack.pop()
+            if e in memo:
+                continue
+            if ready:
+                emit(e)
+                continue
+            stack.append((e, True))
+            stack.extend((a, False) for a in reversed(e.args))
+        return memo[root]
 
     return lines, [visit(r) for r in roots]

@@ -17,7 +17,7 @@ import hashlib
 
 import numpy as np
 
-from onnxjit.compiler.codegen.exprs import NUMBA_JIT, literal, numba_prelude, print_exprs
+from onnxjit.compiler.codegen.exprs import NUMBA_JIT, float_text, literal, numba_prelude, print_exprs
 from onnxjit.compiler.codegen.numba_calls import SOURCE_HASH as CALLS_HASH
 from onnxjit.compiler.codegen.numba_loops import invariant_level, loop_nest, unit_last
 from onnxjit.compiler.codegen.numba_helpers import CONV_HELPERS, GEMM, IM2COL
@@ -266,11 +266,12 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
                 "HAS_C": str(bool(p["has_c"])),
                 "ALPHA": literal(p["alpha"], dt), "BETA": literal(p["beta"], dt)}
     if op == "layernorm":
-        return {"EPSILON": repr(p["epsilon"]), "HAS_BIAS": str(bool(p["has_bias"]))}
+        return {"EPSILON": float_text(p["epsilon"]), "HAS_BIAS": str(bool(p["has_bias"]))}
     if op == "lrn":
         # d ** -beta; the usual beta 0.75 as square roots, which vectorise (pow does not)
-        neg_pow = "(1.0 / (np.sqrt(d) * np.sqrt(np.sqrt(d))))" if p["beta"] == 0.75 else f"d ** -{p['beta']!r}"
-        return {"SIZE": str(p["size"]), "ALPHA": repr(p["alpha"]), "NEG_POW_BETA": neg_pow, "BIAS": repr(p["bias"])}
+        neg_pow = "(1.0 / (np.sqrt(d) * np.sqrt(np.sqrt(d))))" if p["beta"] == 0.75 else f"d ** -({float_text(p['beta'])})"
+        return {"SIZE": str(p["size"]), "ALPHA": float_text(p["alpha"]), "NEG_POW_BETA": neg_pow,
+                "BIAS": float_text(p["bias"])}
     if op == "reduce":
         how = p["how"]
         init = {"sum": "0.0", "mean": "0.0", "max": "-np.inf", "min": "np.inf"}[how]

@@ -23,6 +23,7 @@ from onnxjit.compiler.codegen.exprs import (
     TRITON,
     TRITON_SIGNED,
     TRITON_UNSIGNED,
+    float_text,
     print_exprs,
     triton_literal,
     triton_type_name,
@@ -206,7 +207,7 @@ def render_kernel(step: Step, plan: KernelPlan, options: GenOptions) -> tuple[st
         subs["RESULT"] = T.SOFTMAX_RESULT[op]
         body, launch, sk, meta = _fill(T.SOFTMAX, epi, **subs), T.SOFTMAX_LAUNCH, ["ROWS", "L", "INNER"], ["BR", "BL"]
     elif op == "layernorm":
-        subs.update(EPSILON=repr(float(p["epsilon"])), BIAS=T.LAYERNORM_BIAS if p["has_bias"] else "")
+        subs.update(EPSILON=float_text(p["epsilon"], "triton"), BIAS=T.LAYERNORM_BIAS if p["has_bias"] else "")
         body, launch, sk, meta = _fill(T.LAYERNORM, epi, **subs), T.LAYERNORM_LAUNCH, ["ROWS", "L"], ["BR", "BL"]
         body = [b for b in body if b.strip()]
     elif op in ("reduce", "gap", "gmp"):
@@ -281,9 +282,9 @@ def _matmul(step: Step, plan: KernelPlan, epi: list[str], subs: dict[str, str],
         return body, T.MATMUL_LAUNCH, ["M", "K", "N"] + bd + sa + sb
     scale: list[str] = []
     if p["alpha"] != 1.0:
-        scale.append(f"    acc = acc * {p['alpha']!r}")
+        scale.append(f"    acc = acc * {float_text(p['alpha'], 'triton')}")
     if p["has_c"]:
-        scale.append(f"    acc = acc + {p['beta']!r} * tl.load(c + rm[:, None] * CSM + rn[None, :] * CSN, mask=m, "
+        scale.append(f"    acc = acc + {float_text(p['beta'], 'triton')} * tl.load(c + rm[:, None] * CSM + rn[None, :] * CSN, mask=m, "
                      "other=0.0).to(ACC_T)")
     subs.update(BATCH_OFFSETS="", GEMM_SCALE="\n".join(scale),
                 A_OFFSET="kk[None, :] * M + rm[:, None]" if p["transA"] else "rm[:, None] * K + kk[None, :]",

@@ -29,6 +29,10 @@ COMPILED_DTYPES = {np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int
 VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
 SHAPE_SOURCES = {"Shape", "Size"}
 MAX_SHAPE_VALUE_ELEMENTS = 1 << 16
+# The deepest expression one fused kernel computes: a longer elementwise chain is split into several
+# kernels, so that generated functions, their compile time and every walk over an expression stay
+# bounded (onnxruntime runs chains of thousands of nodes).
+MAX_FUSED_DEPTH = 64
 
 
 def sanitize(name: str, used: set[str]) -> str:
@@ -108,10 +112,11 @@ class GreedyFusion:
         inst = cls(node, opset)
         if inst.fusion is Fusion.ELEMENTWISE and hasattr(inst, "expr") and len([o for o in node.outputs if o]) == 1:
             try:
-                inst.expr(*expr_operands(node, types))
-                return StepKind.ELEMENTWISE, "", {}
+                e = inst.expr(*expr_operands(node, types))
             except (NotImplementedError, KeyError, TypeError, ValueError):
                 return StepKind.HOST, "", {}
+            # one node too deep for a kernel of its own (Sum of thousands of inputs) runs on the host
+            return (StepKind.ELEMENTWISE, "", {}) if e.depth <= MAX_FUSED_DEPTH else (StepKind.HOST, "", {})
         found = classify_template(node, inst, types, shape_values)
         if found is not None:
             return found
@@ -195,11 +200,13 @@ class GreedyFusion:
         return op.expr(*expr_operands(node, types))
 
     def _add_expr(self, step: Step, node: Node, opset: int, types: dict[str, ValueType],
-                  owner: dict[str, int], steps: list[Step], acc: bool = False) -> None:
-        """Add node's expression to an elementwise group or a kernel's epilogue."""
+                  owner: dict[str, int], steps: list[Step], acc: bool = False) -> bool:
+        """Add node's expression to an elementwise group or a kernel's epilogue; False (and the step
+        unchanged) when the result would be deeper than MAX_FUSED_DEPTH."""
         e = self._node_expr(node, opset, types)
         mapping: dict[int, Expr] = {}
         operands = step.epilogue_inputs if acc else step.inputs
+        added: list[str] = []
         used = inputs_of(e)  # CastLike reads only its `like` input's dtype: no operand, no broadcast
         for k, name in enumerate(node.inputs):
             if not name or k not in used:
@@ -209,12 +216,17 @@ class GreedyFusion:
             elif acc and name == step.main_output:
                 mapping[k] = Expr.input(0, types[name].dtype)
             else:
-                if name not in operands:
-                    operands.append(name)
-                idx = operands.index(name) + (1 if acc else 0)
+                if name not in operands and name not in added:
+                    added.append(name)
+                idx = (operands + added).index(name) + (1 if acc else 0)
                 mapping[k] = Expr.input(idx, types[name].dtype)
-        step.exprs[node.outputs[0]] = substitute(e, mapping)
+        fused = substitute(e, mapping)
+        if node not in step.nodes and fused.depth > MAX_FUSED_DEPTH:
+            return False
+        operands.extend(added)
+        step.exprs[node.outputs[0]] = fused
         step.nodes.append(node) if node not in step.nodes else None
+        return True
 
     def _merge_elementwise(self, node: Node, opset: int, types: dict[str, ValueType], steps: list[Step],
                            owner: dict[str, int], consumers: dict[str, list[Node]], graph_outputs: set[str]) -> bool:
@@ -227,7 +239,8 @@ class GreedyFusion:
             if any(owner.get(i, -1) > gi for i in ins if owner.get(i) != gi):
                 continue
             if g.kind is StepKind.ELEMENTWISE and self.can_merge(g, out_shape):
-                self._add_expr(g, node, opset, types, owner, steps)
+                if not self._add_expr(g, node, opset, types, owner, steps):
+                    continue
                 g.outputs.append(node.outputs[0])
                 owner[node.outputs[0]] = gi
                 return True
@@ -240,7 +253,8 @@ class GreedyFusion:
                     continue
                 if g.main_output in ins and not g.exprs and g.main_output not in produced:
                     continue
-                self._add_expr(g, node, opset, types, owner, steps, acc=True)
+                if not self._add_expr(g, node, opset, types, owner, steps, acc=True):
+                    continue
                 g.outputs.append(node.outputs[0])
                 owner[node.outputs[0]] = gi
                 return True
