@@ -128,6 +128,12 @@ def cmd_compile(args: argparse.Namespace) -> int:
     import onnxjit
 
     shapes = _parse_shapes(args.shape)
+    from onnxjit.providers import cache  # noqa: PLC0415
+
+    folder = cache.requested_root(os.path.abspath(args.output) if args.output else None)
+    if cache.usable_root(folder)[0] is None:  # a session would compile into a private folder, in vain
+        raise SystemExit(f"onnxjit compile: cannot use {str(folder)!r} as the cache folder: "
+                         f"{cache.usable_root(folder)[1]}")
     if args.provider.lower() in TRITON_NAMES or args.target:
         if not args.target:
             raise SystemExit("--provider triton compiles for a GPU architecture: give --target, e.g. cuda:90")
