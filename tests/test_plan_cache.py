@@ -45,6 +45,7 @@ def _session(cache: Path, **config: str) -> onnxjit.InferenceSession:
 
 
 X = np.random.default_rng(1).standard_normal((2, 3, 5, 5)).astype(np.float32)
+KEY = b"k" * 32  # authenticates entries written and read directly (a session uses its cache root's key)
 
 
 def test_second_session_reuses_the_plan_and_agrees(tmp_path: Path) -> None:
@@ -98,7 +99,7 @@ def test_damaged_plan_entry_is_rebuilt(tmp_path: Path, damage: str) -> None:
 def test_an_entry_that_loads_but_does_not_restore_is_built_again(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     expected = _session(tmp_path).run(None, {"x": X})
-    monkeypatch.setattr(plan_cache, "load", lambda path: {"numba": None})  # a pickle of something else
+    monkeypatch.setattr(plan_cache, "load", lambda path, key: {"numba": None})  # a pickle of something else
     again = _session(tmp_path)
     assert not again.compile_stats()["plan_from_cache"]
     for a, b in zip(expected, again.run(None, {"x": X})):
@@ -125,14 +126,14 @@ def test_save_and_load_keep_arrays_as_views_of_the_arenas(tmp_path: Path) -> Non
     w, other = arena[8:20].reshape(3, 4).copy(), np.ones(3, np.int64)
     placed = {id(w): ("float32", 8, 12, (3, 4))}
     plan_cache.save(tmp_path / "a.plan", {"w": w, "again": w, "other": other, "arena": arena},
-                    {"float32": arena}, placed)
-    state = plan_cache.load(tmp_path / "a.plan")
+                    {"float32": arena}, placed, KEY)
+    state = plan_cache.load(tmp_path / "a.plan", KEY)
     np.testing.assert_array_equal(state["w"], w)
     np.testing.assert_array_equal(state["other"], other)
     assert np.shares_memory(state["w"], state["arena"]) and np.shares_memory(state["again"], state["arena"])
     assert state["w"].flags.writeable  # kernels take writable arrays; the mapping is copy-on-write
     state["w"][:] = -1
-    np.testing.assert_array_equal(plan_cache.load(tmp_path / "a.plan")["w"], w)  # the file is unchanged
+    np.testing.assert_array_equal(plan_cache.load(tmp_path / "a.plan", KEY)["w"], w)  # the file is unchanged
 
 
 def test_least_recently_used_entries_are_evicted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,12 +141,12 @@ def test_least_recently_used_entries_are_evicted(tmp_path: Path, monkeypatch: py
     import time
 
     arena = np.zeros(plan_cache.ALIGN // 4, np.float32)
-    plan_cache.save(tmp_path / "size.plan", {"i": 0}, {"float32": arena}, {})
+    plan_cache.save(tmp_path / "size.plan", {"i": 0}, {"float32": arena}, {}, KEY)
     monkeypatch.setattr(plan_cache, "MAX_BYTES", 3 * (tmp_path / "size.plan").stat().st_size)  # room for three
     (tmp_path / "size.plan").unlink()
     for i, name in enumerate("abc"):
-        plan_cache.save(tmp_path / f"{name}.plan", {"i": i}, {"float32": arena}, {})
+        plan_cache.save(tmp_path / f"{name}.plan", {"i": i}, {"float32": arena}, {}, KEY)
         os.utime(tmp_path / f"{name}.plan", (time.time() - 100 + i, time.time() - 100 + i))
-    assert plan_cache.load(tmp_path / "a.plan") == {"i": 0}  # used now: the most recent
-    plan_cache.save(tmp_path / "d.plan", {"i": 3}, {"float32": arena}, {})
+    assert plan_cache.load(tmp_path / "a.plan", KEY) == {"i": 0}  # used now: the most recent
+    plan_cache.save(tmp_path / "d.plan", {"i": 3}, {"float32": arena}, {}, KEY)
     assert sorted(p.name for p in tmp_path.glob("*.plan")) == ["a.plan", "c.plan", "d.plan"]

@@ -4,21 +4,26 @@ options skips the graph passes, the planner, the layout and code generation.
 
 One entry is one file, <root>/<provider>/plans/<key>.plan, written atomically:
 
-    MAGIC | header length (8 bytes, little-endian) | JSON header | pickle | constant arenas
+    MAGIC | header length (8 bytes, little-endian) | JSON header | MAC (32 bytes) | pickle | constant arenas
 
-The header gives the pickle's place and sha256 and each arena's place (4096-byte aligned). Arenas are
-mapped copy-on-write rather than read, so a warm session touches only the pages its kernels read;
-the constants the plan and the model hold come back as views of them (`persistent_id`), stored once.
-A file that is short, altered where it is checked, or fails to load is a miss, and the session that
-misses writes it again. A same-size change inside an arena is not detected (as a change in a cached
-function's machine code is not). The key covers the model's bytes, the options that shape the plan,
-the library versions and onnxjit's own source, so an entry is never read by code that did not write
-it. Entries past `MAX_BYTES` in all are evicted, least recently used first.
+The header gives the pickle's place and sha256 and each arena's place (4096-byte aligned); the MAC is
+an HMAC-SHA256, with the cache root's secret key (cache.secret_key), over everything before it, so it
+vouches for the header and, through the header's sha256, for the pickle. Unpickling runs code: an
+entry whose MAC does not verify (damaged, written with another key, or planted by someone else) is
+never unpickled and counts as a miss. Arenas are mapped copy-on-write rather than read, so a warm
+session touches only the pages its kernels read; the constants the plan and the model hold come back
+as views of them (`persistent_id`), stored once. A file that is short, altered where it is checked, or
+fails to load is a miss, and the session that misses writes it again. A same-size change inside an
+arena is not detected (as a change in a cached function's machine code is not); arenas hold numbers,
+never code. The key covers the model's bytes, the options that shape the plan, the library versions
+and onnxjit's own source, so an entry is never read by code that did not write it. Entries past
+`MAX_BYTES` in all are evicted, least recently used first.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import io
 import json
 import mmap
@@ -31,7 +36,8 @@ import numpy as np
 
 from onnxjit.providers import cache
 
-MAGIC = b"onnxjit-plan-v1\n"
+MAGIC = b"onnxjit-plan-v2\n"
+MAC_BYTES = 32
 ALIGN = 4096
 MAX_BYTES = 4 << 30
 
@@ -77,10 +83,16 @@ class _Unpickler(pickle.Unpickler):
         return self.arenas[dt][offset:offset + size].reshape(shape)
 
 
-def save(path: Path, state: Any, arenas: dict[str, np.ndarray], placed: dict[int, tuple]) -> None:
+def _mac(key: bytes, head: bytes) -> bytes:
+    return hmac.new(key, head, hashlib.sha256).digest()
+
+
+def save(path: Path, state: Any, arenas: dict[str, np.ndarray], placed: dict[int, tuple],
+         key: bytes) -> None:
     """Write `state` (pickled) and the arenas to `path`. `placed` maps id(array) to (dtype, offset,
     size, shape) for arrays whose values lie in an arena there; they are stored as those places.
-    The arenas are themselves stored as places, so anything that holds them gets them back."""
+    The arenas are themselves stored as places, so anything that holds them gets them back. `key`
+    authenticates the entry (the secret key of the cache root it lies in: cache.secret_key)."""
     places = dict(placed)
     for dt, arena in arenas.items():
         places[id(arena)] = (dt, 0, arena.size, arena.shape)
@@ -95,10 +107,11 @@ def save(path: Path, state: Any, arenas: dict[str, np.ndarray], placed: dict[int
         header["arenas"][dt] = [offset, int(arena.size)]
         offset = _aligned(offset + arena.nbytes)
     text = json.dumps(header).encode()
-    if len(MAGIC) + 8 + len(text) > header["pickle"][0]:
+    if len(MAGIC) + 8 + len(text) + MAC_BYTES > header["pickle"][0]:
         return  # cannot happen with the bound above; never write a file that would not load
+    head = MAGIC + len(text).to_bytes(8, "little") + text
     with cache.atomic_file(path, "wb") as f:
-        f.write(MAGIC + len(text).to_bytes(8, "little") + text)
+        f.write(head + _mac(key, head))
         f.seek(header["pickle"][0])
         f.write(blob)
         for dt, arena in arenas.items():
@@ -108,16 +121,28 @@ def save(path: Path, state: Any, arenas: dict[str, np.ndarray], placed: dict[int
     _evict(path.parent, keep=path)
 
 
-def load(path: Path) -> Any | None:
+def load(path: Path, key: bytes) -> Any | None:
     """The state saved at `path`, its arrays views of the arenas mapped from the file; None when the
-    entry is missing or damaged."""
+    entry is missing, damaged, or not authenticated by `key` (as `save`), or when the file is not
+    the user's alone."""
     try:
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "rb") as f:
+            st = os.fstat(fd)
+            if cache.untrusted_file(st, path):
+                return None
             head = f.read(len(MAGIC) + 8)
             if len(head) < len(MAGIC) + 8 or head[:len(MAGIC)] != MAGIC:
                 return None
-            header = json.loads(f.read(int.from_bytes(head[len(MAGIC):], "little")))
-            size = os.fstat(f.fileno()).st_size
+            n = int.from_bytes(head[len(MAGIC):], "little")
+            if n > 1 << 20:
+                return None
+            text = f.read(n)
+            mac = f.read(MAC_BYTES)
+            if len(text) != n or not hmac.compare_digest(mac, _mac(key, head + text)):
+                return None
+            header = json.loads(text)
+            size = st.st_size
             p_off, p_len, p_sha = header["pickle"]
             ends = [p_off + p_len] + [off + n * np.dtype(dt).itemsize for dt, (off, n) in header["arenas"].items()]
             if max(ends) > size:

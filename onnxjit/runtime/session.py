@@ -83,7 +83,7 @@ class InferenceSession:
         if entry is not None:
             from onnxjit.providers import plan_cache
 
-            state = plan_cache.load(entry)
+            state = plan_cache.load(entry, self._plan_mac_key)
         if state is not None:
             try:
                 self._restore(state)
@@ -128,7 +128,8 @@ class InferenceSession:
     def _plan_entry(self, proto: ModelProto):
         """Where this model's prepared plan is kept (plan_cache.py), or None: only the Numba provider
         keeps plans, a fusion policy object cannot be part of a key, and the session config entry
-        'onnxjit.plan_cache' = '0' turns it off."""
+        'onnxjit.plan_cache' = '0' turns it off. Sets the key that authenticates entries there (the
+        cache root's secret key: an entry is a pickle, and unpickling runs code)."""
         from onnxjit.providers.base import ProviderName
 
         name, options = self._providers[0]
@@ -151,6 +152,10 @@ class InferenceSession:
                                "provider": sorted((str(k), str(v)) for k, v in options.items()
                                                   if k not in ("cache_dir", "progress"))})
         root = cache.cache_root(options.get("cache_dir") or config.get("onnxjit.cache_dir"))
+        try:
+            self._plan_mac_key = cache.secret_key(root)
+        except Exception:  # noqa: BLE001 - no key, no entries: the session prepares its plan itself
+            return None
         return root / "numba" / "plans" / f"{plan_cache.plan_key(digest, settings, *_versions())}.plan"
 
     _SESSION_STATE = ("_model", "_overridable", "_inputs", "_outputs", "pass_report")
@@ -164,7 +169,7 @@ class InferenceSession:
         state = {k: getattr(self, k) for k in self._SESSION_STATE}
         state["numba"] = numba_state
         try:
-            plan_cache.save(entry, state, arenas, placed)
+            plan_cache.save(entry, state, arenas, placed, self._plan_mac_key)
         except Exception:  # noqa: BLE001, S110
             pass
 
