@@ -1,10 +1,14 @@
 """What every compiling provider needs around a kernel plan: importing generated modules from the
-cache, the reference kernels of host steps, and the shape steps each segment evaluates."""
+cache (running the source expected, never what a file holds), the reference kernels of host steps,
+and the shape steps each segment evaluates."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import importlib.util
-import py_compile
+import marshal
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,39 +20,73 @@ from onnxjit.errors import NotImplemented as OrtNotImplemented
 from onnxjit.providers.cpu.interpreter import run_subgraph
 
 
-def import_generated(name: str, path: Path) -> Any:
-    """Import a generated module from its file (Numba's cache and Triton's compiler need a real file).
+BYTECODE_MAGIC = b"onnxjit-bytecode-v1\n"
 
-    Its bytecode is kept beside it in the cache (`__pycache__`), written even where Python writes none
-    (PYTHONDONTWRITEBYTECODE): the cache is onnxjit's, and a warm session would otherwise compile each
-    module's source again. Bytecode that cannot be read is deleted and the source imported."""
+
+def bytecode_path(path: Path) -> Path:
+    """Where the bytecode of the generated module at `path` is kept: its folder's `__pycache__`, under
+    a name of its own (the format is not Python's: see `import_generated`)."""
+    return path.parent / "__pycache__" / f"{path.stem}.{sys.implementation.cache_tag}.onnxjit.pyc"
+
+
+def import_generated(name: str, path: Path, source: str, key: bytes | None = None) -> Any:
+    """Import a generated module whose file at `path` holds `source` (Numba's cache and Triton's
+    compiler need a real file; cache.write_source makes it hold that text).
+
+    The module runs `source`, the text the caller rendered or verified, never whatever the file
+    holds by then. Its bytecode is kept beside it in the cache (a warm session would otherwise compile
+    each module's source again, ~10 ms for a ResNet's), authenticated with the cache root's secret
+    `key` over the source's hash, the path and the interpreter's bytecode magic: bytecode that does
+    not verify (damaged, stale, or planted) is never unmarshalled, but compiled again from `source`
+    and written anew. Without a key nothing is kept."""
     if name in sys.modules:
         return sys.modules[name]
-    pyc = Path(importlib.util.cache_from_source(str(path)))
-    if not pyc.exists():
-        try:
-            py_compile.compile(str(path), cfile=str(pyc), doraise=True)
-        except (py_compile.PyCompileError, OSError):
-            pass  # importing the source reports what is wrong with it
-    try:
-        return _exec_module(name, path)
-    except (EOFError, ValueError, TypeError, ImportError):
-        if not pyc.exists():
-            raise
-        pyc.unlink(missing_ok=True)  # truncated or damaged bytecode: compile the source instead
-        return _exec_module(name, path)
-
-
-def _exec_module(name: str, path: Path) -> Any:
+    code = _load_bytecode(path, source, key) if key is not None else None
+    if code is None:
+        code = compile(source, str(path), "exec", dont_inherit=True)
+        if key is not None:
+            _save_bytecode(path, source, key, code)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        exec(code, module.__dict__)  # noqa: S102 - the expected source, or bytecode authenticated as its
     except BaseException:
         del sys.modules[name]
         raise
     return module
+
+
+def _bytecode_mac(path: Path, source: str, key: bytes, data: bytes) -> bytes:
+    message = b"\0".join([importlib.util.MAGIC_NUMBER, str(path).encode(),
+                          hashlib.sha256(source.encode()).digest(), data])
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def _load_bytecode(path: Path, source: str, key: bytes) -> Any | None:
+    try:
+        fd = os.open(bytecode_path(path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "rb") as f:
+            blob = f.read()
+        head = len(BYTECODE_MAGIC) + 32
+        if blob[:len(BYTECODE_MAGIC)] != BYTECODE_MAGIC or len(blob) < head:
+            return None
+        if not hmac.compare_digest(blob[len(BYTECODE_MAGIC):head], _bytecode_mac(path, source, key, blob[head:])):
+            return None
+        return marshal.loads(blob[head:])
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _save_bytecode(path: Path, source: str, key: bytes, code: Any) -> None:
+    from onnxjit.providers import cache  # noqa: PLC0415
+
+    data = marshal.dumps(code)
+    try:
+        with cache.atomic_file(bytecode_path(path), "wb") as f:
+            f.write(BYTECODE_MAGIC + _bytecode_mac(path, source, key, data) + data)
+    except OSError:
+        pass  # the next session compiles the source again
 
 
 def host_op(plan: KernelPlan, model: Model, k: int) -> Any:

@@ -6,12 +6,14 @@ worker did not finish is compiled by the session itself afterwards.
 Jobs are handed out one at a time, in the caller's order, to whichever worker is free (the costliest
 first keeps the workers' shares even; a fixed split left one worker idle for seconds).
 
-Worker protocol: argv[1] is a JSON file {"imports": [[module, path], ...]}; then each line on stdin
+Worker protocol: argv[1] is a JSON file {"imports": [[module, path, sha256 of its source], ...]} (a
+worker imports a module only when its file holds that source); then each line on stdin
 is a job [module, function, [dtype, ...], driver], and the worker answers each with a line: the
 function's name, then 1 when it compiled it, 0 when the cache had it."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import subprocess
@@ -24,17 +26,18 @@ from typing import Any, Callable
 Job = tuple[str, str, tuple[str, ...], bool]  # (module, function, argument dtypes, is a driver)
 
 
-def compile_elsewhere(imports: list[tuple[str, str]], jobs: list[Job], workers: int,
+def compile_elsewhere(imports: list[tuple[str, str, str]], jobs: list[Job], workers: int,
                       progress: Callable[[str], None] | None = None) -> int:
     """Compile `jobs` in `workers` processes, each taking the next job when it is free; returns how
-    many of them the workers compiled (rather than found in the cache)."""
+    many of them the workers compiled (rather than found in the cache). `imports`: (module, file, the
+    source the file must hold), in import order."""
     if workers < 2 or len(jobs) < 2:
         return 0
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     fd, spec = tempfile.mkstemp(suffix=".json", prefix="onnxjit_compile_")
     with os.fdopen(fd, "w") as f:
-        json.dump({"imports": imports}, f)
+        json.dump({"imports": [(m, p, hashlib.sha256(src.encode()).hexdigest()) for m, p, src in imports]}, f)
     queue = list(reversed(jobs))  # pop() takes the next job
     compiled = [0]
     lock = threading.Lock()
@@ -111,8 +114,11 @@ def _main(spec_file: str) -> None:
 
     spec = json.loads(Path(spec_file).read_text())
     use_threads(1)  # resolves BLAS as a session would; compiling needs no threads
-    for module, path in spec["imports"]:
-        import_generated(module, Path(path))
+    for module, path, digest in spec["imports"]:
+        source = Path(path).read_bytes()
+        if hashlib.sha256(source).hexdigest() != digest:  # not what the session wrote: compile nothing
+            raise SystemExit(f"{path} does not hold the source expected")
+        import_generated(module, Path(path), source.decode())
     for line in sys.stdin:
         module, function, dtypes, driver = json.loads(line)
         fn = getattr(sys.modules[module], function)

@@ -113,16 +113,17 @@ class NumbaExecutable:
         self.module_info = (prepared["module_info"] if prepared is not None
                             else render_numba(self.plan, self.layout, profile=self.profiling))
         self.kernel_seconds: dict[int, float] = {}  # plan step -> total seconds (when profiling)
-        root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
         self.key = cache.cache_key(self.module_info.source, *_versions())
-        self.folder = root / "numba" / self.key
-        self.path = self.folder / f"plan_{self.key}.py"
-        # kernels first (content-addressed, shared by every plan), then the plan module that imports them
-        kernels_written = [self._import_kernel_module(root, name, src)
-                           for name, src in self.module_info.kernel_modules.items()]
-        self.written = cache.write_source(self.path, self.module_info.source)
-        self.written = self.written or any(kernels_written)
-        self.module = import_generated(f"onnxjit_plan_{self.key}", self.path)
+        root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
+        try:
+            self._import_modules(root)
+        except OSError as exc:  # the cache cannot be written after all (full, gone read-only, ...)
+            import warnings  # noqa: PLC0415
+
+            private = cache.private_root()
+            warnings.warn(f"onnxjit: the cache folder {str(root)!r} cannot be used ({exc}); compiling in a "
+                          f"private temporary folder instead ({private})", cache.CacheWarning, stacklevel=2)
+            self._import_modules(private)
         self._misses_before = self._cache_misses()
         self.compile_seconds = self.compile(provider_options.get("progress"))
         self.from_cache = not self.written and self.compiled_kernels() == 0
@@ -161,13 +162,65 @@ class NumbaExecutable:
         state = {"plan": self.plan, "layout": self.layout, "module_info": self.module_info}
         return state, self.layout.const_arenas, placed
 
+    def _import_modules(self, root: Path) -> None:
+        """Write the generated modules into the cache under `root` where their files do not hold
+        exactly their source, import them (kernels first: content-addressed, shared by every plan;
+        then the plan module that imports them), and check where Numba will read their compiled
+        functions from (`_check_numba_cache`)."""
+        self.root = root
+        self.folder = root / "numba" / self.key
+        self.path = self.folder / f"plan_{self.key}.py"
+        key = cache.secret_key(root)
+        kernels_written = [self._import_kernel_module(root, name, src, key)
+                           for name, src in self.module_info.kernel_modules.items()]
+        self.written = cache.write_source(self.path, self.module_info.source)
+        self.written = self.written or any(kernels_written)
+        self.module = import_generated(f"onnxjit_plan_{self.key}", self.path, self.module_info.source, key)
+        self._check_numba_cache(root)
+
     @staticmethod
-    def _import_kernel_module(root: Path, name: str, source: str) -> bool:
-        """Write (unless intact) and import one kernel module; True when its source was written."""
+    def _import_kernel_module(root: Path, name: str, source: str, key: bytes) -> bool:
+        """Write (unless it holds exactly `source`) and import one kernel module; True when its source
+        was written."""
         folder = root / "numba" / "kernels" / cache.cache_key(source, *_versions())
         written = cache.write_source(folder / f"{name}.py", source)
-        import_generated(name, folder / f"{name}.py")
+        import_generated(name, folder / f"{name}.py", source, key)
         return written
+
+    def _dispatchers(self) -> list[Any]:
+        """The Numba dispatchers of the plan module and of every kernel module it uses."""
+        modules = [self.module] + [sys.modules[n] for n in self.module_info.kernel_modules if n in sys.modules]
+        return [f for m in modules for f in vars(m).values()
+                if getattr(f, "_cache", None) is not None and getattr(f, "py_func", None) is not None
+                and getattr(f.py_func, "__module__", None) == m.__name__]
+
+    def _check_numba_cache(self, root: Path) -> None:
+        """Numba unpickles its index and data files: a folder it would read them from must be the
+        user's alone, and so must each file in it (cache.untrusted_files). A folder that is not, under
+        `root`, is emptied (its functions compile again); one elsewhere (NUMBA_CACHE_DIR) is not read:
+        the functions cached there compile in memory, with a warning."""
+        from numba.core.caching import NullCache  # noqa: PLC0415
+
+        self.numba_cache_trusted = True
+        verdicts: dict[str, str] = {}
+        for fn in self._dispatchers():
+            folder = getattr(fn._cache, "cache_path", None)
+            if folder is None or isinstance(fn._cache, NullCache):
+                continue
+            if folder not in verdicts:
+                reason = cache.untrusted_numba_folder(Path(folder), root)
+                if reason and Path(folder).is_relative_to(root):
+                    cache.purge(Path(folder))
+                    reason = cache.untrusted_numba_folder(Path(folder), root)
+                if reason:
+                    import warnings  # noqa: PLC0415
+
+                    warnings.warn(f"onnxjit: not reading Numba's cache folder {folder!r}: {reason}; its "
+                                  "functions compile in memory", cache.CacheWarning, stacklevel=3)
+                verdicts[folder] = reason
+            if verdicts[folder]:
+                fn._cache = NullCache()
+                self.numba_cache_trusted = False
 
     def compile(self, progress: Any = None) -> float:
         """Compile (or load from the cache) every kernel and driver for its one signature, now rather
@@ -191,7 +244,8 @@ class NumbaExecutable:
         # code loaded from the cache needs resolved (a driver loaded before it crashed on its first call)
         use_threads(self.threads)
         t0 = time.perf_counter()
-        pooled = self._compile_in_workers(jobs, progress) if self.written else False
+        # workers read Numba's cache: only where it can be trusted
+        pooled = self._compile_in_workers(jobs, progress) if self.written and self.numba_cache_trusted else False
         kernels = self.module_info.kernel_names
         for done, (name, sig) in enumerate(jobs, 1):
             fn, types = getattr(self.module, name), signature(sig)
@@ -231,8 +285,8 @@ class NumbaExecutable:
         workers = min(4, default_threads()) if self.parallel_compile else 1
         if workers < 2 or len(jobs) < 3:
             return False
-        imports = [(name, sys.modules[name].__file__) for name in self.module_info.kernel_modules]
-        imports.append((self.module.__name__, self.module.__file__))
+        imports = [(name, sys.modules[name].__file__, src) for name, src in self.module_info.kernel_modules.items()]
+        imports.append((self.module.__name__, self.module.__file__, self.module_info.source))
         kernels = self.module_info.kernel_names
         count = [0]
 

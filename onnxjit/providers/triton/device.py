@@ -158,8 +158,24 @@ def current_device(target: str | None = None) -> Device:
 
 def use_triton_cache(root: Path) -> Path:
     """Point Triton's own cache (TRITON_CACHE_DIR, read when a kernel compiles) at the onnxjit cache
-    root's `triton` folder; called before anything may compile, as sessions may use different roots."""
+    root's `triton` folder; called before anything may compile, as sessions may use different roots.
+    Triton's entries are trusted as the folder is: it must be the user's and writable by nobody else
+    (as the root, checked by cache.cache_root); otherwise, with a warning, a private folder is used."""
+    import warnings  # noqa: PLC0415
+
+    from onnxjit.providers import cache  # noqa: PLC0415
+
     folder = root / "triton"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        cache.ensure_dir(folder)
+        reason = cache.untrusted_dir(folder)
+    except OSError as exc:
+        reason = f"it cannot be created ({exc.strerror or exc})"
+    if reason:
+        private = cache.private_root() / "triton"
+        warnings.warn(f"onnxjit: not using Triton's cache folder {str(folder)!r}: {reason}; using {private}",
+                      cache.CacheWarning, stacklevel=2)
+        folder = private
+        cache.ensure_dir(folder)
     os.environ["TRITON_CACHE_DIR"] = str(folder)
     return folder

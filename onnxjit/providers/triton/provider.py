@@ -79,7 +79,8 @@ class TritonExecutable:
         self.folder = root / "triton" / "plans" / self.key
         self.path = self.folder / f"plan_{self.key}.py"
         self.written = cache.write_source(self.path, self.module_info.source)
-        self.module = import_generated(f"onnxjit_triton_plan_{self.key}", self.path)
+        self.module = import_generated(f"onnxjit_triton_plan_{self.key}", self.path, self.module_info.source,
+                                       cache.secret_key(root))
         self.launchers = {k: getattr(self.module, c.launcher) for k, c in self.module_info.calls.items()}
         self._host = {k: host_op(self.plan, self.model, k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self._shape_steps = shape_steps_per_segment(self.plan)
