@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 from onnx import AttributeProto, GraphProto, ModelProto, numpy_helper
 
-from onnxjit.errors import Fail, InvalidGraph, InvalidProtobuf, NoSuchFile
+from onnxjit.errors import Fail, InvalidGraph, InvalidProtobuf, NoSuchFile, OnnxJitError
 from onnxjit.compiler.ir import Graph, Model, Node, ValueInfo
 
 
@@ -32,7 +32,12 @@ def load_model_proto(source: str | os.PathLike | bytes | ModelProto) -> tuple[Mo
     if any(_uses_external_data(t) for t in _all_tensors(proto.graph)):
         if base is None:
             raise Fail("model references external data but was not loaded from a path")
-        _load_external(proto, base)
+        try:
+            _load_external(proto, base)
+        except OnnxJitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - malformed external data info must not escape untyped
+            raise InvalidGraph(f"external data cannot be loaded: {type(exc).__name__}: {exc}") from exc
     return proto, base
 
 
@@ -65,28 +70,76 @@ def _uses_external_data(t: onnx.TensorProto) -> bool:
 
 
 def _load_external(proto: ModelProto, base: str) -> None:
-    """Read each external tensor, refusing locations that escape the model's folder."""
+    """Read each external tensor, refusing locations that escape the model's folder and offsets or
+    lengths that are not numbers, are negative, disagree with the tensor's size or reach past the
+    file (checked before anything is read: a huge length must not become a huge allocation)."""
     root = os.path.realpath(base)
     for t in _all_tensors(proto.graph):
         if not _uses_external_data(t):
             continue
         info = {e.key: e.value for e in t.external_data}
         location = info.get("location", "")
+        if "\0" in location:
+            raise InvalidGraph(f"external data location of tensor {t.name!r} contains a NUL character")
         target = os.path.realpath(os.path.join(root, location))
         if os.path.isabs(location) or os.path.commonpath([root, target]) != root:
             raise InvalidGraph(f"external data location {location!r} of tensor {t.name!r} escapes the model folder")
         if not os.path.isfile(target):
             raise NoSuchFile(f"external data file {location!r} of tensor {t.name!r} not found")
-        offset = int(info.get("offset", 0))
-        length = int(info["length"]) if "length" in info else None
-        with open(target, "rb") as f:
-            f.seek(offset)
-            raw = f.read() if length is None else f.read(length)
+        offset = _external_int(info, "offset", t.name, 0)
+        length = _external_int(info, "length", t.name, None)
+        expected = _tensor_nbytes(t)
+        if length is not None and expected is not None and length != expected:
+            raise InvalidGraph(f"external data of tensor {t.name!r}: length {length} but the tensor's "
+                               f"type and dims take {expected} bytes")
+        if length is None:
+            length = expected
+        size = os.path.getsize(target)
+        if offset > size or (length is not None and length > size - offset):
+            raise InvalidGraph(f"external data of tensor {t.name!r} (offset {offset}, length {length}) "
+                               f"reaches past the end of {location!r} ({size} bytes)")
+        try:
+            with open(target, "rb") as f:
+                f.seek(offset)
+                raw = f.read() if length is None else f.read(length)
+        except OSError as exc:
+            raise Fail(f"external data of tensor {t.name!r} cannot be read: {exc}") from exc
         if length is not None and len(raw) != length:
             raise InvalidGraph(f"external data of tensor {t.name!r} is truncated")
         t.raw_data = raw
         del t.external_data[:]
         t.data_location = onnx.TensorProto.DEFAULT
+
+
+def _external_int(info: dict[str, str], key: str, tensor: str, default: int | None) -> int | None:
+    if key not in info:
+        return default
+    try:
+        value = int(info[key])
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise InvalidGraph(f"external data {key} {info[key][:40]!r} of tensor {tensor!r} is not a non-negative integer")
+    return value
+
+
+def _tensor_nbytes(t: onnx.TensorProto) -> int | None:
+    """Bytes the tensor's raw data takes, from its type and dims (None where that is not fixed)."""
+    try:
+        np_type = onnx.helper.tensor_dtype_to_np_dtype(t.data_type)
+    except Exception:  # noqa: BLE001 - an unknown or variable-size type
+        return None
+    if t.data_type == onnx.TensorProto.STRING or any(d < 0 for d in t.dims):
+        return None
+    count = 1
+    for d in t.dims:
+        count *= int(d)
+    if t.data_type in _PACKED_4BIT:
+        return (count + 1) // 2
+    return count * np.dtype(np_type).itemsize
+
+
+_PACKED_4BIT = {getattr(onnx.TensorProto, n) for n in ("INT4", "UINT4", "FLOAT4E2M1") if hasattr(onnx.TensorProto, n)}
 
 
 # --- proto -> IR -------------------------------------------------------------------------------

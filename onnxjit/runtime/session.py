@@ -1,6 +1,7 @@
 """InferenceSession: load, optimise, hand the graph to providers, validate feeds, run."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -64,6 +65,18 @@ def _check_io_types(inputs: list[ValueInfo], outputs: list[ValueInfo]) -> None:
                 raise InvalidGraph(f"graph {role} {vi.name!r} has an invalid type: {exc}") from exc
 
 
+@contextlib.contextmanager
+def _untyped_as(error: type[OnnxJitError], what: str):
+    """Re-raise any non-onnxjit exception of the block as `error` (KeyboardInterrupt and SystemExit,
+    not Exceptions, pass through)."""
+    try:
+        yield
+    except OnnxJitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the boundary between an untrusted model and the caller
+        raise error(f"{what}: {type(exc).__name__}: {exc}"[:2000]) from exc
+
+
 class InferenceSession:
     """onnxruntime.InferenceSession, compiled by onnxjit."""
 
@@ -102,16 +115,16 @@ class InferenceSession:
 
     # --- construction -----------------------------------------------------------------------
     def _build(self, proto: ModelProto) -> None:
-        """Read, check and optimise the model, then let the first provider prepare it."""
-        proto = infer_shapes(proto)
-        try:
-            model = loader.model_from_proto(proto)
-        except OnnxJitError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            from onnxjit.errors import InvalidGraph
+        """Read, check and optimise the model, then let the first provider prepare it. Models are
+        untrusted: whatever goes wrong on the way leaves as an onnxjit error (_untyped_as), never
+        as a TypeError, ValueError, MemoryError or RecursionError from deep inside."""
+        from onnxjit.compiler.passes.type_check import check_node_protos
+        from onnxjit.errors import Fail, InvalidGraph
 
-            raise InvalidGraph(f"model cannot be read: {exc}") from exc
+        proto = infer_shapes(proto)
+        with _untyped_as(InvalidGraph, "model cannot be read"):
+            model = loader.model_from_proto(proto)
+            check_node_protos(proto)
         self._model: Model = model
         g = model.graph
         inits = set(g.initializers)
@@ -121,9 +134,11 @@ class InferenceSession:
         self._outputs = list(g.outputs)
         self._output_names = [vi.name for vi in self._outputs]
         _check_io_types(g.inputs, g.outputs)
-        self.pass_report = optimize(model, int(self._sess_options.graph_optimization_level),
-                                    {vi.name for vi in self._overridable})
-        self._executable = self._prepare()
+        with _untyped_as(Fail, "model cannot be optimised"):
+            self.pass_report = optimize(model, int(self._sess_options.graph_optimization_level),
+                                        {vi.name for vi in self._overridable})
+        with _untyped_as(Fail, "model cannot be compiled"):
+            self._executable = self._prepare()
 
     def _plan_entry(self, proto: ModelProto):
         """Where this model's prepared plan is kept (plan_cache.py), or None: only the Numba provider

@@ -13,6 +13,7 @@ from onnxjit.compiler.passes.fold_batchnorm import fold_batchnorm
 from onnxjit.compiler.passes.fold_conv_affine import fold_conv_affine
 from onnxjit.compiler.passes.inline_functions import inline_functions
 from onnxjit.compiler.passes.probe_ranks import probe_ranks
+from onnxjit.compiler.passes.type_check import type_check
 from onnxjit.compiler.passes.validate import validate
 
 
@@ -29,6 +30,7 @@ def optimize(model: Model, level: int, overridable: set[str]) -> PassReport:
     """level: 0 = none, 1 = basic (folding, identities, dead nodes), 2+ = extended (same for now)."""
     report = PassReport()
     validate(model.graph)
+    type_check(model)
     report.counts["inlined_functions"] = inline_functions(model, has_kernel)
     if level >= 1:
         consts = {k: v for k, v in model.graph.initializers.items() if k not in overridable}
