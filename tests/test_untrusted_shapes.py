@@ -223,3 +223,192 @@ def test_inferred_negative_dim_does_not_abort(tmp_path):
     results = run_isolated(tmp_path, [("pad_slice", _pad_then_slice(), {"x": x})], [NUMBA])
     r = results["pad_slice"]
     assert r["ok"] or not r["error"].startswith("untyped"), r
+
+
+# --- 2. weights and shapes that disagree are refused before a kernel runs ---------------------------------
+
+REJECTED = {"InvalidGraph", "InvalidArgument", "Fail", "RuntimeException"}
+
+
+def _conv(x_shape, w_shape, b_len=None, x_decl=None, **attrs):
+    rng = np.random.default_rng(1)
+    ins = ["x", "w"] + (["b"] if b_len is not None else [])
+    inits = [numpy_helper.from_array(rng.standard_normal(w_shape).astype(np.float32), "w")]
+    if b_len is not None:
+        inits.append(numpy_helper.from_array(np.ones(b_len, np.float32), "b"))
+    m = _model([helper.make_node("Conv", ins, ["y"], **attrs)], [_vi("x", x_decl if x_decl is not None else x_shape)],
+               [_vi("y", None)], inits)
+    return m, {"x": rng.standard_normal(x_shape).astype(np.float32)}
+
+
+def _binary(op, a_shape, b_shape, a_decl, b_decl, **attrs):
+    rng = np.random.default_rng(2)
+    m = _model([helper.make_node(op, ["a", "b"], ["y"], **attrs)], [_vi("a", a_decl), _vi("b", b_decl)], [_vi("y", None)])
+    return m, {"a": rng.standard_normal(a_shape).astype(np.float32), "b": rng.standard_normal(b_shape).astype(np.float32)}
+
+
+def _bad_shape_cases():
+    gemm_c = _model([helper.make_node("Gemm", ["a", "b", "c"], ["y"])], [_vi("a", ["M", "K"]), _vi("b", ["K", "N"]),
+                                                                          _vi("c", ["P"])], [_vi("y", None)])
+    rng = np.random.default_rng(3)
+    gather = _model([helper.make_node("Gather", ["x", "i"], ["y"], axis=1)], [_vi("x", ["A", "B"]), _vi("i", ["K"], I64)],
+                    [_vi("y", None)])
+    pool = _model([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[5, 5])], [_vi("x", [1, 1, "H", "W"])],
+                  [_vi("y", None)])
+    return [
+        # conv: static mismatches (load) and run-time ones (bind)
+        ("conv_channels", *_conv([1, 3, 8, 8], [4, 2, 3, 3])),
+        ("conv_c65536", *_conv([1, 65536, 4, 4], [4, 1, 3, 3])),
+        ("conv_channels_dynamic", *_conv([1, 64, 4, 4], [4, 1, 3, 3], x_decl=["N", "C", "H", "W"])),
+        ("conv_group_not_dividing", *_conv([1, 4, 8, 8], [3, 2, 3, 3], group=2)),
+        ("conv_group_zero", *_conv([1, 4, 8, 8], [4, 4, 3, 3], group=0)),
+        ("conv_bias_short", *_conv([1, 3, 8, 8], [4, 3, 3, 3], b_len=2)),
+        ("conv_kernel_shape_attr", *_conv([1, 3, 8, 8], [4, 3, 3, 3], kernel_shape=[5, 5])),
+        ("conv_kernel_bigger_than_input", *_conv([1, 3, 2, 2], [4, 3, 3, 3], x_decl=[1, 3, "H", "W"])),
+        ("conv_strides_length", *_conv([1, 3, 8, 8], [4, 3, 3, 3], strides=[1, 1, 1])),
+        # other skeletons: inner dims, broadcasts, other dims, data indices, windows
+        ("matmul_inner", *_binary("MatMul", (4, 5), (3, 6), ["M", "K"], ["K2", "N"])),
+        ("gemm_inner", *_binary("Gemm", (4, 5), (3, 6), ["M", "K"], ["K2", "N"])),
+        ("gemm_c_broadcast", gemm_c, {"a": rng.standard_normal((4, 5)).astype(np.float32),
+                                      "b": rng.standard_normal((5, 6)).astype(np.float32),
+                                      "c": rng.standard_normal(3).astype(np.float32)}),
+        ("concat_other_dims", *_binary("Concat", (2, 3), (2, 50), ["A", "B"], ["C", "D"], axis=0)),
+        ("gather_index_data", gather, {"x": np.ones((2, 3), np.float32), "i": np.array([0, 100000], np.int64)}),
+        ("pool_window_too_big", pool, {"x": np.ones((1, 1, 3, 3), np.float32)}),
+    ]
+
+
+def _assert_rejected(results, cases):
+    for name, model, feeds in cases:
+        r = results[name]
+        assert not isinstance(_oracle(model, feeds), list), f"{name}: onnxruntime accepts it"
+        assert not r["ok"], f"{name}: onnxjit accepted a model onnxruntime rejects"
+        assert r["error"] in REJECTED, f"{name}: {r['error']}: {r['msg']}"
+
+
+def test_bad_weight_and_operand_shapes_rejected_numba(tmp_path):
+    cases = _bad_shape_cases()
+    results = run_isolated(tmp_path, cases, [NUMBA])
+    _assert_rejected(results, cases)
+    # where the shapes are static the plan refuses the model when the session is created
+    for name in ("conv_channels", "conv_c65536", "conv_group_not_dividing", "conv_group_zero", "conv_bias_short",
+                 "conv_kernel_shape_attr"):
+        assert results[name]["error"] == "InvalidGraph", results[name]
+    assert results["conv_channels_dynamic"]["error"] == "Fail"
+    assert results["matmul_inner"]["error"] == "Fail"
+
+
+def test_bad_weight_and_operand_shapes_rejected_triton(tmp_path):
+    pytest.importorskip("triton")
+    pytest.importorskip("torch")
+    cases = [c for c in _bad_shape_cases() if c[0] != "gather_index_data"]  # Triton masks bad indices (reads 0)
+    results = run_isolated(tmp_path, cases, [TRITON, CPU], env={"TRITON_INTERPRET": "1"})
+    _assert_rejected(results, cases)
+
+
+def test_bad_shapes_cpu_provider_typed_errors():
+    for name, model, feeds in _bad_shape_cases():
+        if name == "conv_c65536":
+            continue  # slow on the reference kernel; same path as conv_channels
+        with pytest.raises(onnxjit.OnnxJitError):
+            onnxjit.InferenceSession(model.SerializeToString(), providers=[CPU]).run(None, feeds)
+
+
+def test_valid_convs_still_compile_and_match(tmp_path):
+    cases = [("conv_ok", *_conv([1, 3, 8, 8], [4, 3, 3, 3], b_len=4, pads=[1, 1, 1, 1])),
+             ("conv_ok_group", *_conv([2, 4, 8, 8], [6, 2, 3, 3], b_len=6, group=2, strides=[2, 2])),
+             ("conv_ok_dynamic", *_conv([2, 4, 9, 7], [4, 4, 3, 3], b_len=4, x_decl=["N", 4, "H", "W"]))]
+    assert_matches_oracle(run_isolated(tmp_path, cases, [NUMBA]), cases, rtol=1e-4, atol=1e-4)
+    sess = onnxjit.InferenceSession(cases[2][1].SerializeToString(), providers=[NUMBA])
+    assert [s.op for s in sess.executable.plan.steps] == ["conv"]
+
+
+def test_gather_index_out_of_range_numba_in_process():
+    """Index data out of range raises (the kernel checks each index), as onnxruntime's Gather does."""
+    m = _model([helper.make_node("Gather", ["x", "i"], ["y"], axis=1)], [_vi("x", ["A", "B"]), _vi("i", ["K"], I64)],
+               [_vi("y", None)])
+    sess = onnxjit.InferenceSession(m.SerializeToString(), providers=[NUMBA])
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(sess.run(None, {"x": x, "i": np.array([2, -1], np.int64)})[0], x[:, [2, -1]])
+    for bad in ([0, 3], [-4]):
+        with pytest.raises(onnxjit.RuntimeException, match="out of data bounds"):
+            sess.run(None, {"x": x, "i": np.array(bad, np.int64)})
+
+
+# --- 3. normalisation params that broadcast ---------------------------------------------------------------
+
+def _layernorm(scale_shape, bias_shape, axis=-1, x_shape=(2, 3, 4)):
+    rng = np.random.default_rng(4)
+    inits = [numpy_helper.from_array(rng.standard_normal(scale_shape).astype(np.float32), "s")]
+    ins = ["x", "s"]
+    if bias_shape is not None:
+        inits.append(numpy_helper.from_array(rng.standard_normal(bias_shape).astype(np.float32), "b"))
+        ins.append("b")
+    m = _model([helper.make_node("LayerNormalization", ins, ["y"], axis=axis)], [_vi("x", ["A", "B", "C"])],
+               [_vi("y", None)], inits)
+    return m, {"x": rng.standard_normal(x_shape).astype(np.float32)}
+
+
+def _layernorm_cases():
+    out = []
+    for tag, s, b, axis in [("s1_b1", (1,), (1,), -1), ("scalar", (), (), -1), ("s1_nobias", (1,), None, -1),
+                            ("s4_b1", (4,), (1,), -1), ("s1_b4", (1,), (4,), -1), ("s14", (1, 4), (1, 4), -1),
+                            ("s31_axis1", (3, 1), (3, 1), 1), ("s4_axis1", (4,), (4,), 1), ("s1_axis1", (1,), (1,), 1),
+                            ("exact", (4,), (4,), -1), ("exact_axis1", (3, 4), (3, 4), 1)]:
+        out.append((f"ln_{tag}", *_layernorm(s, b, axis)))
+    return out
+
+
+def test_layernorm_broadcast_params_numba(tmp_path):
+    cases = _layernorm_cases()
+    assert_matches_oracle(run_isolated(tmp_path, cases, [NUMBA]), cases, rtol=1e-4, atol=1e-4)
+
+
+def test_layernorm_broadcast_params_triton(tmp_path):
+    pytest.importorskip("triton")
+    pytest.importorskip("torch")
+    cases = _layernorm_cases()
+    assert_matches_oracle(run_isolated(tmp_path, cases, [TRITON, CPU], env={"TRITON_INTERPRET": "1"}), cases,
+                          rtol=1e-4, atol=1e-4)
+
+
+def test_layernorm_params_cpu_provider():
+    for name, model, feeds in _layernorm_cases():
+        got = onnxjit.InferenceSession(model.SerializeToString(), providers=[CPU]).run(None, feeds)[0]
+        np.testing.assert_allclose(got, _oracle(model, feeds)[0], rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+def test_layernorm_exact_params_stay_compiled_and_bad_ones_are_refused():
+    m, feeds = _layernorm((4,), (4,))
+    sess = onnxjit.InferenceSession(m.SerializeToString(), providers=[NUMBA])
+    assert [s.op for s in sess.executable.plan.steps] == ["layernorm"]  # the fused kernel, not the host
+    np.testing.assert_allclose(sess.run(None, feeds)[0], _oracle(m, feeds)[0], rtol=1e-4, atol=1e-4)
+    # the compiled kernel reads one scale element per normalised element: other sizes are refused at bind
+    with pytest.raises(onnxjit.InvalidArgument, match="broadcastable"):
+        sess.run(None, {"x": np.ones((2, 3, 5), np.float32)})
+    m2, feeds2 = _layernorm((2,), (2,))  # broadcasts to nothing: onnxruntime refuses it too
+    assert not isinstance(_oracle(m2, feeds2), list)
+    with pytest.raises(onnxjit.OnnxJitError):
+        onnxjit.InferenceSession(m2.SerializeToString(), providers=[NUMBA]).run(None, feeds2)
+
+
+@pytest.mark.parametrize("op,scale", [("InstanceNormalization", (1,)), ("InstanceNormalization", (4,)),
+                                      ("RMSNormalization", (1,)), ("RMSNormalization", (3,))])
+def test_other_normalisations_short_params(op, scale):
+    """Not compiled as skeletons: the reference kernels compute or refuse with onnxjit errors, as onnxruntime."""
+    rng = np.random.default_rng(5)
+    ins, inits = ["x", "s"], [numpy_helper.from_array(rng.standard_normal(scale).astype(np.float32), "s")]
+    if op == "InstanceNormalization":
+        ins.append("b")
+        inits.append(numpy_helper.from_array(rng.standard_normal(scale).astype(np.float32), "b"))
+    opset = 23 if op == "RMSNormalization" else 17
+    m = _model([helper.make_node(op, ins, ["y"])], [_vi("x", ["A", "B", "C"])], [_vi("y", None)], inits, opset=opset)
+    m.ir_version = 10
+    feeds = {"x": rng.standard_normal((2, 3, 4)).astype(np.float32)}
+    expected = _oracle(m, feeds)
+    sess = onnxjit.InferenceSession(m.SerializeToString(), providers=[NUMBA])
+    if isinstance(expected, list):
+        np.testing.assert_allclose(sess.run(None, feeds)[0], expected[0], rtol=1e-4, atol=1e-4)
+    else:
+        with pytest.raises(onnxjit.OnnxJitError):
+            sess.run(None, feeds)

@@ -560,6 +560,8 @@ SKELETONS["gather"] = '''
             k = idx[j]
             if k < 0:
                 k += L
+            if k < 0 or k >= L:  # indices are data: checked here, never read out of bounds
+                raise IndexError("Gather: indices element out of data bounds")
             src = (o * L + k) * INNER
             dst = (o * NI + j) * INNER
             for i in range(INNER):

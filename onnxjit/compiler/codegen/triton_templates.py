@@ -213,7 +213,8 @@ GATHER = '''
     o = rest // NI
     k = tl.load(idx + jj, mask=m, other=0)
     k = tl.where(k < 0, k + L, k)
-    val = tl.load(x + (o * L + k) * INNER + i, mask=m)
+    # indices are data: an out-of-range one reads 0 (never out of bounds; the host checks constant ones)
+    val = tl.load(x + (o * L + k) * INNER + i, mask=m & (k >= 0) & (k < L), other=0)
     EPILOGUE
 '''
 GATHER_LAUNCH = '''

@@ -2,6 +2,11 @@
 and at bind time, for concrete input shapes, the output shape and the integer launch parameters.
 
 Parameters are backend-neutral: code generators read them by position (documented per op below).
+
+Models are untrusted: a skeleton indexes its inputs by the sizes it is bound with, so every relation
+between input shapes it relies on (conv channels and groups, a matmul's inner dims, concat's other
+dims, ...) is checked, at plan time where the shapes are static (InvalidGraph) and again at bind time
+on the real shapes (Fail / InvalidArgument, as onnxruntime words them), before any kernel runs.
 """
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ import numpy as np
 
 from onnxjit.compiler.fusion.plan import Step, StepKind, ValueType
 from onnxjit.compiler.ir import Node
+from onnxjit.compiler.ops.ai_onnx._conv_common import conv_attr_problem, conv_shape_problem
 from onnxjit.compiler.ops.registry import OpDef
+from onnxjit.errors import Fail, InvalidArgument, InvalidGraph
 
 FLOATS = {np.dtype(np.float32), np.dtype(np.float64)}
 
@@ -33,12 +40,27 @@ def classify_template(node: Node, op: OpDef, types: dict[str, ValueType], shape_
     a = op.a
     if t == "Conv" and x.rank == 4 and x.dtype in FLOATS and ins[1] in shape_values and \
             (len(ins) < 3 or not ins[2] or ins[2] in shape_values):
-        w = types[ins[1]]
+        w = types.get(ins[1])
+        if w is None or any(not isinstance(d, int) for d in w.shape):
+            return None
+        b = types.get(ins[2]) if len(ins) > 2 and ins[2] else None
+        problem = conv_shape_problem(x.shape, w.shape, b.shape if b is not None else None, int(a.group)) or \
+            conv_attr_problem(2, w.shape[2:], a.kernel_shape, a.strides, a.dilations, a.pads, int(a.group), a.auto_pad)
+        if problem is not None:
+            raise InvalidGraph(f"Conv node '{node.name}': {problem}")
         return StepKind.TEMPLATE, "conv", {
             "kernel": list(w.shape[2:]), "strides": list(a.strides or [1, 1]), "dilations": list(a.dilations or [1, 1]),
             "pads": list(a.pads or [0, 0, 0, 0]), "auto_pad": a.auto_pad, "group": int(a.group), "has_bias": len(ins) > 2 and bool(ins[2])}
     if t in ("MaxPool", "AveragePool") and x.rank == 4 and x.dtype in FLOATS and len(outs) == 1 and \
             int(getattr(a, "storage_order", 0)) == 0:
+        kernel = list(a.kernel_shape or [])
+        problem = conv_attr_problem(2, kernel, kernel, a.strides, getattr(a, "dilations", None), a.pads, 1, a.auto_pad)
+        if problem is None and len(kernel) != 2:
+            problem = f"kernel_shape {kernel} has incorrect size (expected 2)"
+        if problem is None and a.pads and any(int(a.pads[i]) >= kernel[i % 2] for i in range(4)):
+            problem = f"Pad should be smaller than kernel: pads {list(a.pads)}, kernel_shape {kernel}"
+        if problem is not None:
+            raise InvalidGraph(f"{t} node '{node.name}': {problem}")
         return StepKind.TEMPLATE, "maxpool" if t == "MaxPool" else "avgpool", {
             "kernel": list(a.kernel_shape), "strides": list(a.strides or [1, 1]),
             "dilations": list(getattr(a, "dilations", None) or [1, 1]), "pads": list(a.pads or [0, 0, 0, 0]),
@@ -54,9 +76,16 @@ def classify_template(node: Node, op: OpDef, types: dict[str, ValueType], shape_
     if t in ("Softmax", "LogSoftmax") and x.dtype in FLOATS:
         default = -1 if op.opset >= 13 else 1
         axis = _norm_axis(int(getattr(a, "axis", default)), x.rank)
+        if not 0 <= axis < max(x.rank, 1):
+            raise InvalidGraph(f"{t} node '{node.name}': 'axis' must be in [{-x.rank}, {x.rank - 1}], got {a.axis}")
         return StepKind.REDUCTION, t.lower(), {"axis": axis, "flatten": op.opset < 13}
     if t == "LayerNormalization" and x.dtype in FLOATS and len(outs) == 1 and \
             all(i in shape_values for i in ins[1:] if i):
+        axis = _norm_axis(int(a.axis), x.rank)
+        if not 0 <= axis < x.rank:
+            raise InvalidGraph(f"LayerNormalization node '{node.name}': axis {a.axis} is out of range for rank {x.rank}")
+        if not all(_norm_param_exact(types.get(i), x.shape[axis:]) for i in ins[1:3] if i):
+            return None  # a scale or bias that broadcasts: the reference kernel broadcasts as onnxruntime does
         return StepKind.REDUCTION, "layernorm", {"axis": _norm_axis(int(a.axis), x.rank), "epsilon": float(a.epsilon),
                                                  "has_bias": len(ins) > 2 and bool(ins[2])}
     if t in ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin") and x.dtype in FLOATS:
@@ -69,16 +98,117 @@ def classify_template(node: Node, op: OpDef, types: dict[str, ValueType], shape_
         return StepKind.TEMPLATE, "lrn", {"size": int(a.size), "alpha": float(a.alpha), "beta": float(a.beta), "bias": float(a.bias)}
     if t == "Transpose":
         perm = list(a.perm) if a.perm is not None else list(range(x.rank))[::-1]
+        if sorted(int(v) for v in perm) != list(range(x.rank)):
+            raise InvalidGraph(f"Transpose node '{node.name}': perm {perm} is not a permutation of the input's {x.rank} axes")
         return StepKind.COPY, "transpose", {"perm": perm}
     if t == "Concat":
         return StepKind.COPY, "concat", {"axis": int(a.axis)}
     if t == "Slice" and all(i in shape_values for i in ins[1:] if i):
         return StepKind.COPY, "slice", {}
     if t == "Gather" and types[ins[1]].dtype.kind in "iu":
+        if not -x.rank <= int(a.axis) < x.rank:
+            raise InvalidGraph(f"Gather node '{node.name}': axis must be in [{-x.rank}, {x.rank - 1}], got {a.axis}")
         return StepKind.COPY, "gather", {"axis": int(a.axis)}
     if t == "Expand" and ins[1] in shape_values:
         return StepKind.COPY, "expand", {}
     return None
+
+
+def _norm_param_exact(t: ValueType | None, normalized: tuple) -> bool:
+    """Whether a normalisation's scale/bias of static type `t` has, for sure, one element per element
+    of the normalised dims (its shape is theirs, leading 1s aside): the compiled kernel reads it so.
+    Anything else (a [1] or [] scale, a (3, 1) one) broadcasts, which the reference kernel does."""
+    if t is None or any(not isinstance(d, int) for d in t.shape):
+        return False
+    dims = list(t.shape)
+    while dims and dims[0] == 1:
+        dims.pop(0)
+    norm = list(normalized)
+    if len(dims) > len(norm):
+        return False
+    uncovered, aligned = norm[:len(norm) - len(dims)], norm[len(norm) - len(dims):]
+    if any(d != 1 for d in uncovered):
+        return False
+    return all(sd == xd or (sd > 1 and not isinstance(xd, int)) for sd, xd in zip(dims, aligned))
+
+
+def _strip_ones(shape: tuple) -> tuple:
+    dims = list(shape)
+    while dims and dims[0] == 1:
+        dims.pop(0)
+    return tuple(dims)
+
+
+def _name(step: Step) -> str:
+    n = step.nodes[0]
+    return f"{n.op_type} node '{n.name}'"
+
+
+def check_bound_shapes(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.ndarray]) -> None:
+    """The relations between a skeleton's real input shapes that its kernel relies on (see module doc)."""
+    p, op = step.params, step.op
+    x = shapes[0]
+    if op == "conv":
+        if len(x) != 4 or len(shapes[1]) != 4:
+            raise Fail(f"{_name(step)}: input rank {len(x)} and weight rank {len(shapes[1])} must both be 4")
+        problem = conv_shape_problem(x, shapes[1], shapes[2] if p["has_bias"] and len(shapes) > 2 else None, p["group"])
+        if problem is not None:
+            raise Fail(f"{_name(step)}: {problem}; X {tuple(x)}, W {tuple(shapes[1])}")
+    elif op == "matmul":
+        a, b = x, shapes[1]
+        if not a or not b:
+            raise Fail(f"{_name(step)}: MatMul inputs must have rank >= 1, got {tuple(a)} and {tuple(b)}")
+        kb = b[-2] if len(b) >= 2 else b[0]
+        if a[-1] != kb:
+            raise Fail(f"{_name(step)}: MatMul dimension mismatch: A {tuple(a)}, B {tuple(b)}")
+    elif op == "gemm":
+        a, b = x, shapes[1]
+        if len(a) != 2 or len(b) != 2:
+            raise Fail(f"{_name(step)}: Gemm inputs must be matrices, got A {tuple(a)} and B {tuple(b)}")
+        ka = a[0] if p["transA"] else a[1]
+        kb = b[1] if p["transB"] else b[0]
+        if ka != kb:
+            raise InvalidArgument(f"{_name(step)}: Gemm: Dimension mismatch, A {tuple(a)}, B {tuple(b)} "
+                                  f"(transA={p['transA']}, transB={p['transB']})")
+        if p["has_c"] and len(shapes) > 2:
+            m, n = (a[1] if p["transA"] else a[0]), (b[0] if p["transB"] else b[1])
+            c = shapes[2]
+            padded = (1,) * (2 - len(c)) + tuple(c)
+            if len(c) > 2 or any(d not in (1, want) for d, want in zip(padded, (m, n))):
+                raise InvalidArgument(f"{_name(step)}: Gemm: C of shape {tuple(c)} cannot broadcast to ({m}, {n})")
+    elif op == "concat":
+        axis = p["axis"]
+        if not -len(x) <= axis < len(x):
+            raise Fail(f"{_name(step)}: axis {axis} is out of range for rank {len(x)}")
+        axis = _norm_axis(axis, len(x))
+        for s in shapes[1:]:
+            if len(s) != len(x) or any(d != e for i, (d, e) in enumerate(zip(s, x)) if i != axis):
+                raise Fail(f"{_name(step)}: Concat inputs must have the same shape except on axis {axis}: "
+                           f"{tuple(x)} and {tuple(s)}")
+    elif op == "gather":
+        axis = p["axis"]
+        if not -len(x) <= axis < len(x):
+            raise InvalidArgument(f"{_name(step)}: axis {axis} is out of range for rank {len(x)}")
+        idx = values.get(step.inputs[1])
+        if idx is not None and np.size(idx):
+            dim = x[_norm_axis(axis, len(x))]
+            lo, hi = int(np.min(idx)), int(np.max(idx))
+            if lo < -dim or hi >= dim:
+                bad = lo if lo < -dim else hi
+                raise InvalidArgument(f"{_name(step)}: indices element out of data bounds, idx={bad} must be "
+                                      f"within the inclusive range [{-dim},{dim - 1}]")
+    elif op == "layernorm":
+        axis = p["axis"]
+        if not 0 <= axis < len(x):
+            raise InvalidArgument(f"{_name(step)}: axis {axis} is out of range for rank {len(x)}")
+        norm = _strip_ones(tuple(x[axis:]))
+        for role, name, s in zip(("scale", "bias"), step.inputs[1:3], shapes[1:3]):
+            if name and (_strip_ones(tuple(s)) != norm or int(np.prod(s)) != int(np.prod(x[axis:]))):
+                raise InvalidArgument(f"{_name(step)}: Scale and (optional) bias must match X.shape[axis:] or be "
+                                      f"NumPy-broadcastable to it. X.shape={tuple(x)} {role}.shape={tuple(s)} axis={axis}")
+    elif op in ("softmax", "logsoftmax"):
+        if not 0 <= p["axis"] < max(len(x), 1):
+            raise InvalidArgument(f"{_name(step)}: axis {p['axis']} is out of range for rank {len(x)}")
 
 
 # --- bind time ------------------------------------------------------------------------------------
@@ -132,15 +262,20 @@ def bind_step(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.nd
     """(output shapes of the skeleton's main output, launch params) for concrete input shapes."""
     p, op = step.params, step.op
     x = shapes[0]
+    check_bound_shapes(step, shapes, values)
     if op == "conv":
         n, c, h, w = x
         m, cg, kh, kw = shapes[1]
         pads, (oh, ow) = _pool_geometry(p, h, w)
+        if oh <= 0 or ow <= 0:
+            raise InvalidArgument(f"{_name(step)}: Invalid input shape {tuple(x)}: the output would be {oh} x {ow}")
         return [(n, m, oh, ow)], [n, c, h, w, m, kh, kw, oh, ow, p["strides"][0], p["strides"][1], pads[0], pads[1],
                                   p["dilations"][0], p["dilations"][1], p["group"]]
     if op in ("maxpool", "avgpool"):
         n, c, h, w = x
         pads, (oh, ow) = _pool_geometry(p, h, w, p["ceil_mode"])
+        if oh <= 0 or ow <= 0:
+            raise Fail(f"{_name(step)}: Invalid input shape {tuple(x)}: the output would be {oh} x {ow}")
         return [(n, c, oh, ow)], [n * c, h, w, oh, ow, p["kernel"][0], p["kernel"][1], p["strides"][0], p["strides"][1],
                                   pads[0], pads[1], p["dilations"][0], p["dilations"][1], p["count_include_pad"],
                                   pads[2], pads[3]]
@@ -182,6 +317,8 @@ def bind_step(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.nd
             axes = [int(v) for v in values[step.inputs[1]].reshape(-1)]
         if not axes:
             axes = [] if p["noop"] else list(range(len(x)))
+        if any(not -len(x) <= int(v) < max(len(x), 1) for v in axes):
+            raise InvalidArgument(f"{_name(step)}: axes {list(axes)} must be in [-rank, rank-1] for rank {len(x)}")
         axes = sorted({_norm_axis(int(v), len(x)) for v in axes})
         if not axes:
             return [x], [int(np.prod(x)), 1, 1, 0]

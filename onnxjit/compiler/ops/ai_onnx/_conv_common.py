@@ -16,6 +16,56 @@ def spatial_list(value: Sequence[int] | None, nd: int, default: int) -> list[int
     return [int(v) for v in value]
 
 
+AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
+
+
+def conv_attr_problem(nd: int, kernel: Sequence[int], kernel_attr: Sequence[int] | None, strides: Sequence[int] | None,
+                      dilations: Sequence[int] | None, pads: Sequence[int] | None, group: int, auto_pad: str,
+                      pads_may_be_negative: bool = False) -> str | None:
+    """What is wrong with a conv's (or pool's) attributes for `nd` spatial dims, as onnxruntime's
+    checks word it, or None. `kernel` is the weight's spatial shape (a pool's kernel_shape)."""
+    auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
+    if auto_pad not in AUTO_PADS:
+        return f"auto_pad {auto_pad!r} is not one of {', '.join(AUTO_PADS)}"
+    if kernel_attr:
+        if len(kernel_attr) != nd:
+            return f"Attribute kernel_shape has incorrect size ({len(kernel_attr)}, expected {nd})"
+        if [int(k) for k in kernel_attr] != [int(k) for k in kernel]:
+            return f"kernel_shape {list(kernel_attr)} is not compatible with W shape's spatial dims {list(kernel)}"
+    if any(int(k) <= 0 for k in kernel):
+        return f"kernel_shape must only contain positive values, got {list(kernel)}"
+    for name, vals, n in (("strides", strides, nd), ("dilations", dilations, nd), ("pads", pads, 2 * nd)):
+        if vals:
+            if len(vals) != n:
+                return f"Attribute {name} has incorrect size ({len(vals)}, expected {n})"
+            if name != "pads" and any(int(v) <= 0 for v in vals):
+                return f"Attribute {name} must only contain positive values, got {list(vals)}"
+            if name == "pads" and not pads_may_be_negative and any(int(v) < 0 for v in vals):
+                return f"Attribute pads must not contain negative values, got {list(vals)}"
+    if int(group) < 1:
+        return f"group must be positive, got {group}"
+    return None
+
+
+def conv_shape_problem(x_shape: Sequence, w_shape: Sequence, b_shape: Sequence | None, group: int) -> str | None:
+    """What is wrong with a conv's input, weight and bias shapes (dims that are not ints are skipped:
+    symbolic dims are checked again once bound), or None. W is [M, C / group, k...], B is [M]."""
+    if int(group) < 1:
+        return f"group must be positive, got {group}"
+    if len(w_shape) != len(x_shape):
+        return f"weight rank {len(w_shape)} does not match input rank {len(x_shape)}"
+    m, cg = w_shape[0], w_shape[1]
+    c = x_shape[1]
+    if isinstance(m, int) and m % int(group) != 0:
+        return f"Output channels M ({m}) is not divisible by group ({group})"
+    if isinstance(c, int) and isinstance(cg, int) and c != cg * int(group):
+        return f"Input channels C ({c}) is not equal to kernel channels * group ({cg} * {group})"
+    if b_shape is not None:
+        if len(b_shape) != 1 or (isinstance(m, int) and isinstance(b_shape[0], int) and b_shape[0] != m):
+            return f"bias shape {tuple(b_shape)} does not match the {m} output channels"
+    return None
+
+
 def conv_pads(
     auto_pad: str,
     pads: Sequence[int] | None,
