@@ -353,3 +353,56 @@ def test_generated_drivers_release_the_gil() -> None:
     for parts in ex.drivers:
         for driver in parts:
             assert driver.targetoptions.get("nogil") is True
+
+
+WORKQUEUE_SCRIPT = """
+import sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+import numba
+from test_runtime_safety import NUMBA, _concurrent, _conv, _session
+sess = _session(_conv(), NUMBA)
+assert numba.threading_layer() == "workqueue", numba.threading_layer()
+rng = np.random.default_rng(0)
+feeds = [{{"x": rng.standard_normal((1 + k % 3, 3, 12, 12)).astype(np.float32)}} for k in range(8)]
+errors = _concurrent(sess, feeds, 20)
+assert errors == [], errors
+print("ok")
+"""
+
+
+def test_concurrent_parallel_kernels_under_the_workqueue_layer_do_not_abort() -> None:
+    """Numba's 'workqueue' layer aborts the process when two threads launch parallel kernels at
+    once: there, runs of plans with parallel kernels take turns (in a child process: an abort must
+    not take the test run down)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue")
+    script = WORKQUEUE_SCRIPT.format(tests=str(Path(__file__).resolve().parent))
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600,
+                          cwd=str(Path(__file__).resolve().parent.parent))
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("provider", [NUMBA, CPU])
+def test_terminate_applies_to_run_with_iobinding(provider: str) -> None:
+    sess = _session(_loop_model(1_000_000), provider)
+    binding = sess.io_binding()
+    binding.bind_cpu_input("x", np.ones((2, 4), np.float32))
+    binding.bind_output("y")
+    ro = onnxjit.RunOptions()
+    ro.terminate = True
+    with pytest.raises(Fail, match=TERMINATE):
+        sess.run_with_iobinding(binding, ro)
+    ro.terminate = False
+    timer = threading.Timer(0.3, lambda: setattr(ro, "terminate", True))
+    timer.start()
+    try:
+        with pytest.raises(Fail, match=TERMINATE):
+            sess.run_with_iobinding(binding, ro)
+    finally:
+        timer.cancel()
+    assert run_control.active() is None
