@@ -412,3 +412,44 @@ def test_other_normalisations_short_params(op, scale):
     else:
         with pytest.raises(onnxjit.OnnxJitError):
             sess.run(None, feeds)
+
+
+def _bn(x_decl, n_params, conv=False):
+    rng = np.random.default_rng(6)
+    p = lambda n: numpy_helper.from_array(rng.standard_normal(n_params).astype(np.float32), n)  # noqa: E731
+    var = numpy_helper.from_array(np.ones(n_params, np.float32), "v")
+    nodes, inits = [], [p("s"), p("b"), p("m"), var]
+    src = "x"
+    if conv:
+        nodes.append(helper.make_node("Conv", ["x", "cw"], ["t"]))
+        inits.append(numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "cw"))
+        src = "t"
+    nodes.append(helper.make_node("BatchNormalization", [src, "s", "b", "m", "v"], ["y"]))
+    m = _model(nodes, [_vi("x", x_decl)], [_vi("y", None)], inits)
+    return m, {"x": rng.standard_normal((1, 3, 8, 8)).astype(np.float32)}
+
+
+@pytest.mark.parametrize("provider", [NUMBA, CPU])
+def test_batchnorm_params_not_matching_channels(provider):
+    """Folding into the conv / rewriting to Mul+Add raised numpy's ValueError at load (untyped); short
+    params broadcast where onnxruntime refuses them."""
+    for x_decl, n, conv in [([1, 3, 8, 8], 2, False), (["N", "C", "H", "W"], 2, False), (["N", "C", "H", "W"], 1, False),
+                            ([1, 3, 8, 8], 2, True), ([1, 3, 8, 8], 3, False), ([1, 3, 8, 8], 4, True)]:
+        m, feeds = _bn(x_decl, n, conv)
+        expected = _oracle(m, feeds)
+        if isinstance(expected, list):
+            got = onnxjit.InferenceSession(m.SerializeToString(), providers=[provider]).run(None, feeds)[0]
+            np.testing.assert_allclose(got, expected[0], rtol=1e-4, atol=1e-4)
+        else:
+            with pytest.raises(onnxjit.OnnxJitError):
+                onnxjit.InferenceSession(m.SerializeToString(), providers=[provider]).run(None, feeds)
+
+
+@pytest.mark.parametrize("axes", [[-3], [0, 0], [2]])
+def test_slice_bad_axes_refused(axes):
+    c = lambda n, v: numpy_helper.from_array(np.array(v, np.int64), n)  # noqa: E731
+    m = _model([helper.make_node("Slice", ["x", "s", "e", "a"], ["y"])], [_vi("x", ["A", "B"])], [_vi("y", None)],
+               [c("s", [0] * len(axes)), c("e", [1] * len(axes)), c("a", axes)])
+    assert not isinstance(_oracle(m, {"x": np.ones((2, 3), np.float32)}), list)
+    with pytest.raises(onnxjit.OnnxJitError):
+        onnxjit.InferenceSession(m.SerializeToString(), providers=[NUMBA]).run(None, {"x": np.ones((2, 3), np.float32)})

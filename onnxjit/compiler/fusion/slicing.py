@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from onnxjit.compiler.fusion.plan import Step
+from onnxjit.errors import InvalidArgument
 
 
 def slice_params(step: Step, shape: tuple[int, ...], values: dict[str, np.ndarray]) -> tuple[list[tuple[int, ...]], list[int]]:
@@ -24,8 +25,18 @@ def slice_params(step: Step, shape: tuple[int, ...], values: dict[str, np.ndarra
     begin = [0] * rank
     stride = [1] * rank
     out = list(shape)
+    if not len(starts) == len(ends) == len(axes) == len(steps):
+        raise InvalidArgument(f"Slice node '{node.name}': starts, ends, axes and steps must have the same length")
+    seen: set[int] = set()
     for s, e, ax, st in zip(starts, ends, axes, steps):
+        if not -rank <= ax < rank:
+            raise InvalidArgument(f"Slice node '{node.name}': axis {ax} is out of range for rank {rank}")
         ax = ax + rank if ax < 0 else ax
+        if ax in seen:
+            raise InvalidArgument(f"Slice node '{node.name}': 'axes' has duplicates")
+        seen.add(ax)
+        if st == 0:
+            raise InvalidArgument(f"Slice node '{node.name}': 'step' value cannot be 0")
         b, e2, st2 = slice(s, e, st).indices(shape[ax])
         n = len(range(b, e2, st2))
         begin[ax], stride[ax], out[ax] = b, st2, n

@@ -15,10 +15,26 @@ def _bn_affine(node: Node, consts: dict[str, np.ndarray]) -> tuple[np.ndarray, n
         return None
     if not all(i in consts for i in node.inputs[1:5]):
         return None
-    scale, bias, mean, var = (consts[i].astype(np.float64) for i in node.inputs[1:5])
+    params = [consts[i] for i in node.inputs[1:5]]
+    # one value per channel each, or no folding: the node then runs and its kernel names the mismatch
+    if any(not isinstance(v, np.ndarray) or v.ndim != 1 or v.shape != params[0].shape or v.dtype.kind != "f"
+           for v in params):
+        return None
+    scale, bias, mean, var = (v.astype(np.float64) for v in params)
     eps = float(node.attrs.get("epsilon", 1e-5))
     a = scale / np.sqrt(var + eps)
     return a, bias - mean * a
+
+
+def _conv_matches(conv: Node, consts: dict[str, np.ndarray], channels: int) -> bool:
+    """Whether the conv's weights ([M, ...]) and bias ([M]) have the BatchNormalization's M channels."""
+    w = consts[conv.inputs[1]]
+    if not isinstance(w, np.ndarray) or w.ndim < 1 or w.shape[0] != channels or w.dtype.kind != "f":
+        return False
+    if len(conv.inputs) > 2 and conv.inputs[2]:
+        b = consts[conv.inputs[2]]
+        return isinstance(b, np.ndarray) and b.shape == (channels,)
+    return True
 
 
 def fold_batchnorm(graph: Graph, overridable: set[str]) -> int:
@@ -49,7 +65,8 @@ def fold_batchnorm(graph: Graph, overridable: set[str]) -> int:
         a, b = ab
         conv = producers.get(x)
         if conv is not None and conv.op_type == "Conv" and conv.domain == "" and uses.get(x) == 1 and x not in outputs \
-                and conv.inputs[1] in consts and (len(conv.inputs) < 3 or not conv.inputs[2] or conv.inputs[2] in consts):
+                and conv.inputs[1] in consts and (len(conv.inputs) < 3 or not conv.inputs[2] or conv.inputs[2] in consts) \
+                and _conv_matches(conv, consts, a.shape[0]):
             w = consts[conv.inputs[1]]
             dt = w.dtype
             # in place when only this conv reads weights the session owns: a new copy of every conv's
@@ -74,8 +91,11 @@ def fold_batchnorm(graph: Graph, overridable: set[str]) -> int:
             dt = consts[node.inputs[1]].dtype
             rank = graph.value_info[x].shape if x in graph.value_info else None
             nd = len(rank) if rank is not None else None
-            if nd is None:
+            if nd is None or nd < 2:
                 continue
+            channels = rank[1]
+            if (isinstance(channels, int) and channels != a.shape[0]) or (not isinstance(channels, int) and a.shape[0] == 1):
+                continue  # params that do not match the channels (or could broadcast): the node refuses them
             shape = (-1,) + (1,) * (nd - 2)
             an, bn = f"{node.name}__bn_scale", f"{node.name}__bn_shift"
             graph.initializers[an], graph.initializers[bn] = a.astype(dt).reshape(shape), b.astype(dt).reshape(shape)

@@ -46,8 +46,10 @@ def _fold_one(graph: Graph, consts: dict[str, np.ndarray]) -> bool:
                     or (len(conv.inputs) > 2 and conv.inputs[2] and conv.inputs[2] not in consts):
                 continue
             w = consts[conv.inputs[1]]
-            if consts[c].dtype != w.dtype or w.dtype.kind != "f":
+            if consts[c].dtype != w.dtype or w.dtype.kind != "f" or w.ndim < 1:
                 continue
+            if len(conv.inputs) > 2 and conv.inputs[2] and consts[conv.inputs[2]].shape != (w.shape[0],):
+                continue  # a bias that does not match the weights: the conv refuses it when it runs
             v = _per_channel(consts[c], w.ndim, w.shape[0])
             if v is None:
                 continue

@@ -3,6 +3,7 @@ import numpy as np
 
 from onnxjit.compiler.ops.ai_onnx._norm_common import channel_view
 from onnxjit.compiler.ops.registry import OpDef, register
+from onnxjit.errors import InvalidArgument
 
 
 def _per_channel(v: np.ndarray, ndim: int) -> np.ndarray:
@@ -12,6 +13,10 @@ def _per_channel(v: np.ndarray, ndim: int) -> np.ndarray:
 
 def batch_norm(x, scale, bias, mean, var, epsilon: float) -> np.ndarray:
     n = x.ndim
+    for role, v in (("scale", scale), ("B", bias), ("mean", mean), ("var", var)):
+        if v.ndim == 1 and (n < 2 or v.shape[0] != x.shape[1]):  # onnxruntime does not broadcast them
+            raise InvalidArgument(f"BatchNormalization: {role} of shape {v.shape} does not match the input's "
+                                  f"channels (input shape {x.shape})")
     y = (x - _per_channel(mean, n)) / np.sqrt(_per_channel(var, n) + x.dtype.type(epsilon))
     return (y * _per_channel(scale, n) + _per_channel(bias, n)).astype(x.dtype)
 
