@@ -49,8 +49,8 @@ print(json.dumps({"compiled": stats["compiled"], "from_cache": stats["from_cache
 """
 
 
-def _open(model: Path, cache_dir: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def _open(model: Path, cache_dir: Path, **extra_env: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **extra_env}
     out = subprocess.run([sys.executable, "-c", OPEN, str(model), str(cache_dir)], env=env, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -257,6 +257,27 @@ def test_numba_entries_others_could_write_are_dropped(warm, tmp_path: Path, how:
     assert again["compiled"] > 0
     np.testing.assert_array_equal(_y(again), _y(first))
     assert _open(model, root)["compiled"] == 0, "the rebuilt entries are used afterwards"
+
+
+def test_a_numba_cache_dir_others_could_write_is_not_read(filled, tmp_path: Path) -> None:
+    """With NUMBA_CACHE_DIR set, Numba keeps compiled functions there, outside onnxjit's root: when
+    others could write to it, it is not read (the functions compile in memory, with a warning)."""
+    model, _, first = filled
+    numba_dir = tmp_path / "numba_cache"
+    numba_dir.mkdir(mode=0o700)
+    once = _open(model, tmp_path / "cache", NUMBA_CACHE_DIR=str(numba_dir))
+    assert once["compiled"] > 0 and not once["warnings"]
+    assert _open(model, tmp_path / "cache", NUMBA_CACHE_DIR=str(numba_dir))["compiled"] == 0
+    marker = tmp_path / "marker"
+    index = sorted(numba_dir.rglob("*.nbi"))
+    assert index
+    for f in index:
+        f.write_bytes(pickle.dumps(_Payload(marker)))
+    os.chmod(numba_dir, 0o777)
+    again = _open(model, tmp_path / "cache", NUMBA_CACHE_DIR=str(numba_dir))
+    assert not marker.exists(), "Numba read an index file others could have written"
+    assert again["compiled"] > 0 and any("not reading Numba's cache folder" in w for w in again["warnings"])
+    np.testing.assert_array_equal(_y(again), _y(first))
 
 
 def test_new_folders_and_files_are_the_users_alone(tmp_path: Path) -> None:
