@@ -319,10 +319,11 @@ def test_a_cache_path_that_is_no_folder_warns_and_compiles_privately(tmp_path: P
     assert (tmp_path / "file").read_text() == "not a folder"
 
 
-@pytest.mark.parametrize("how", ["read-only-mount", "immutable"])
+@pytest.mark.parametrize("how", ["read-only-mount", "immutable", "under-an-immutable-folder"])
 def test_a_read_only_cache_folder_warns_and_compiles_privately(tmp_path: Path, how: str) -> None:
     folder = tmp_path / "ro"
     folder.mkdir(mode=0o700)
+    root = folder / "cache" if how.startswith("under") else folder  # the one a session cannot create
     if how == "read-only-mount":
         done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,mode=0700", "tmpfs", str(folder)], capture_output=True)
         undo = ["umount", str(folder)]
@@ -333,8 +334,9 @@ def test_a_read_only_cache_folder_warns_and_compiles_privately(tmp_path: Path, h
         pytest.skip(f"cannot make a read-only folder here ({done.stderr.decode().strip()})")
     try:
         assert not os.access(folder, os.W_OK)
-        sess, caught = _session_warns(folder)
-        assert len(caught) == 1 and "not writable" in caught[0], caught
+        sess, caught = _session_warns(root)
+        why = "cannot be created" if how.startswith("under") else "not writable"
+        assert len(caught) == 1 and why in caught[0] and str(root) in caught[0], caught
         for a, b in zip(sess.run(None, {"x": X}), _expected()):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
     finally:
@@ -371,3 +373,42 @@ def test_onnxjit_compile_names_an_unusable_output_folder(tmp_path: Path) -> None
                          env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode != 0
     assert "cannot use" in out.stderr and str(tmp_path / "file") in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("how", ["root-a-file", "triton-folder-0777"])
+def test_triton_sessions_use_only_a_cache_folder_they_can_trust(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               how: str) -> None:
+    pytest.importorskip("triton")
+    pytest.importorskip("torch")
+    from onnx import TensorProto, helper
+
+    from onnxjit.providers.triton.device import cuda_available
+
+    if not cuda_available():
+        monkeypatch.setenv("TRITON_INTERPRET", "1")
+    monkeypatch.setenv("TRITON_CACHE_DIR", os.environ.get("TRITON_CACHE_DIR", ""))  # restored afterwards
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Add", ["r", "x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8).SerializeToString()
+    root = tmp_path / "cache"
+    if how == "root-a-file":
+        root.write_text("x")
+        unsafe = root
+    else:
+        (root / "triton").mkdir(parents=True, mode=0o700)
+        os.chmod(root, 0o700)
+        os.chmod(root / "triton", 0o777)
+        unsafe = root / "triton"
+    cache._warned.discard(str(unsafe))
+    so = onnxjit.SessionOptions()
+    so.add_session_config_entry("onnxjit.cache_dir", str(root))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sess = onnxjit.InferenceSession(model, so, providers=["TritonExecutionProvider", "CPUExecutionProvider"])
+    assert sess.get_providers()[0] == "TritonExecutionProvider"
+    messages = [str(w.message) for w in caught if issubclass(w.category, cache.CacheWarning)]
+    assert len(messages) == 1 and str(unsafe) in messages[0], messages
+    assert not os.environ["TRITON_CACHE_DIR"].startswith(str(unsafe))
+    x = np.linspace(-1, 1, 16, dtype=np.float32).reshape(2, 8)
+    np.testing.assert_allclose(sess.run(None, {"x": x})[0], np.maximum(x, 0) + x, rtol=1e-6)

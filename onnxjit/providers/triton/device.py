@@ -173,8 +173,10 @@ def use_triton_cache(root: Path) -> Path:
         reason = f"it cannot be created ({exc.strerror or exc})"
     if reason:
         private = cache.private_root() / "triton"
-        warnings.warn(f"onnxjit: not using Triton's cache folder {str(folder)!r}: {reason}; using {private}",
-                      cache.CacheWarning, stacklevel=2)
+        if str(folder) not in cache._warned:  # once per folder: this runs before each new shape's launches
+            cache._warned.add(str(folder))
+            warnings.warn(f"onnxjit: not using Triton's cache folder {str(folder)!r}: {reason}; using {private}",
+                          cache.CacheWarning, stacklevel=2)
         folder = private
         cache.ensure_dir(folder)
     os.environ["TRITON_CACHE_DIR"] = str(folder)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -72,15 +73,17 @@ class TritonExecutable:
         self.layout: Layout = build_layout(self.plan)
         tf32 = _truthy(provider_options.get("allow_tf32", config.get("onnxjit.triton_allow_tf32", "0")))
         self.module_info = render_triton(self.plan, self.layout, GenOptions("tf32" if tf32 else "ieee"))
-        root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
-        self.cache_root = root
-        self.triton_cache = use_triton_cache(root)
         self.key = cache.cache_key(self.module_info.source, *_versions(self.device))
-        self.folder = root / "triton" / "plans" / self.key
-        self.path = self.folder / f"plan_{self.key}.py"
-        self.written = cache.write_source(self.path, self.module_info.source)
-        self.module = import_generated(f"onnxjit_triton_plan_{self.key}", self.path, self.module_info.source,
-                                       cache.secret_key(root))
+        root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
+        try:
+            self._import_module(root)
+        except OSError as exc:  # the cache cannot be written after all (full, gone read-only, ...)
+            import warnings  # noqa: PLC0415
+
+            private = cache.private_root()
+            warnings.warn(f"onnxjit: the cache folder {str(root)!r} cannot be used ({exc}); compiling in a "
+                          f"private temporary folder instead ({private})", cache.CacheWarning, stacklevel=2)
+            self._import_module(private)
         self.launchers = {k: getattr(self.module, c.launcher) for k, c in self.module_info.calls.items()}
         self._host = {k: host_op(self.plan, self.model, k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self._shape_steps = shape_steps_per_segment(self.plan)
@@ -96,6 +99,17 @@ class TritonExecutable:
         self.compile_seconds = time.perf_counter() - t0
 
     # --- construction -----------------------------------------------------------------------
+    def _import_module(self, root: Path) -> None:
+        """Point Triton's cache into `root`, write the generated module there unless its file holds
+        exactly its source, and import it (running that source: plan_support.import_generated)."""
+        self.cache_root = root
+        self.triton_cache = use_triton_cache(root)
+        self.folder = root / "triton" / "plans" / self.key
+        self.path = self.folder / f"plan_{self.key}.py"
+        self.written = cache.write_source(self.path, self.module_info.source)
+        self.module = import_generated(f"onnxjit_triton_plan_{self.key}", self.path, self.module_info.source,
+                                       cache.secret_key(root))
+
     # --- introspection ----------------------------------------------------------------------
     @property
     def source(self) -> str:
