@@ -13,6 +13,10 @@ Whenever it cannot vouch for an entry (none cached, object mode, not ELF object 
 would not resolve, a cache it cannot read) it changes nothing and returns False, and the caller
 compiles as usual, which refreshes and loads or rebuilds the entry the ordinary way. It also leaves parsing the
 entry's bitcode, which only linking the function into other code needs, until that happens.
+
+What it reads is Numba's index and data files, which are pickles: it vouches for their form, not for
+who wrote them. That rests on where they lie: the session checked that the folder and every file in
+it are the user's alone before anything is loaded (NumbaExecutable._check_numba_cache, cache.py).
 """
 from __future__ import annotations
 
