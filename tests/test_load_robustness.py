@@ -209,6 +209,33 @@ def test_wrong_attribute_type_is_invalid_graph(op, inputs, shapes, name, value, 
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
+def test_wrong_attribute_type_inside_a_subgraph(provider):
+    """The node checker reaches into If branches too (onnxruntime checks them when it resolves them)."""
+    bad = _with_attr("LeakyRelu", ["x"], "alpha", "x")
+    bad.output[0] = "t"
+    then_g = helper.make_graph([bad], "then", [], [_vi("t", None)])
+    else_g = helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [_vi("e", None)])
+    model = _model([helper.make_node("If", ["b"], ["y"], then_branch=then_g, else_branch=else_g)],
+                   [_vi("b", [], TensorProto.BOOL), _vi("x", [3])], [_vi("y", None)])
+    with pytest.raises(onnxjit.InvalidGraph, match="alpha"):
+        onnxjit.InferenceSession(model.SerializeToString(), providers=[provider, CPU])
+
+
+def test_attribute_kind_checked_when_the_op_is_built():
+    """Ops onnx has no schema for (or nodes the checker skips) still get their attributes' kinds
+    checked against the op's declared defaults when the op is built."""
+    from onnxjit.compiler.ir import Node
+    from onnxjit.compiler.ops.registry import lookup
+
+    gemm = lookup("", "Gemm", 17)
+    with pytest.raises(onnxjit.InvalidGraph, match="transA"):
+        gemm(Node("Gemm", ["a", "b"], ["y"], {"transA": "yes"}, name="g"), 17)
+    with pytest.raises(onnxjit.InvalidGraph, match="alpha"):
+        gemm(Node("Gemm", ["a", "b"], ["y"], {"alpha": [1.0]}, name="g"), 17)
+    assert gemm(Node("Gemm", ["a", "b"], ["y"], {"alpha": 2, "transA": 1}, name="g"), 17).a.alpha == 2
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize("to", [999, -1, 0])
 def test_cast_to_unknown_type_is_an_onnxjit_error(to, provider):
     """onnxruntime refuses 999 and -1 at load, 0 (UNDEFINED) when it runs; a ValueError leaked before."""

@@ -65,7 +65,7 @@ class OpDef:
         values = {}
         for name, default in self.attrs.items():
             if name in given:
-                values[name] = given.pop(name)
+                values[name] = _checked_attribute(self, name, given.pop(name), default)
             elif default is REQUIRED:
                 raise InvalidGraph(f"node {self.node_name} ({self.op_type}) lacks required attribute {name!r}")
             else:
@@ -104,6 +104,29 @@ class OpDef:
         if self.runner is None:
             raise OrtNotImplemented(f"{self.op_type} needs a subgraph runner")
         return self.runner(graph, inputs, outer or {})
+
+
+def _attribute_kind(value: Any) -> str | None:
+    """'number', 'string' or 'list' for the plain attribute kinds; None for anything else (tensors,
+    graphs, type protos, an op's own default objects), which is not checked."""
+    if isinstance(value, (bool, int, float, np.integer, np.floating)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    return None
+
+
+def _checked_attribute(op: OpDef, name: str, value: Any, default: Any) -> Any:
+    """A model's attribute whose kind (number, string, list) is not the kind of the declared default
+    is an invalid graph (an INT given as STRING or FLOATS), refused here instead of failing with a
+    TypeError deep inside a kernel. Defaults of None or REQUIRED accept anything."""
+    want, got = _attribute_kind(default), _attribute_kind(value)
+    if want is not None and got is not None and want != got:
+        raise InvalidGraph(f"node {op.node_name} ({op.op_type}): attribute {name!r} must be a {want}, "
+                           f"got a {got}")
+    return value
 
 
 _REGISTRY: dict[tuple[str, str], list[type[OpDef]]] = {}

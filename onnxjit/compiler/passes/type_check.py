@@ -154,10 +154,11 @@ def type_check(model: Model) -> None:
 # --- attribute types and arity: onnx's node checker, as onnxruntime runs it ----------------------
 
 def check_node_protos(proto: ModelProto) -> None:
-    """onnx's checker on each node of the main graph (attribute types, required attributes, input and
-    output counts), as onnxruntime runs it when it resolves a graph: a Gemm whose transA is a string
-    is refused here with InvalidGraph instead of failing later in a kernel. Nodes with subgraphs
-    (the checker cannot be told their outer scope), Constant nodes (onnxruntime makes initializers of
+    """onnx's checker on each node of the graph and its subgraphs (attribute types, required
+    attributes, input and output counts), as onnxruntime runs it when it resolves a graph: a Gemm
+    whose transA is a string is refused here with InvalidGraph instead of failing later in a kernel.
+    Nodes with subgraphs themselves (the checker would check the subgraphs too and cannot be told
+    their outer scope), Constant nodes (onnxruntime makes initializers of
     them first), calls of model-local functions and ops without a schema are skipped."""
     from onnx import checker
 
@@ -166,17 +167,28 @@ def check_node_protos(proto: ModelProto) -> None:
     ctx.opset_imports = {o.domain: o.version for o in proto.opset_import}
     local = {(f.domain, f.name) for f in proto.functions}
     scope = checker.C.LexicalScopeContext()
-    for i, node in enumerate(proto.graph.node):
-        if node.op_type == "Constant" and node.domain in ("", "ai.onnx") or (node.domain, node.op_type) in local:
-            continue
-        if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
-            continue
-        domain = "" if node.domain == "ai.onnx" else node.domain
-        version = ctx.opset_imports.get(domain, ctx.opset_imports.get("ai.onnx" if domain == "" else domain))
-        if version is None or _schema(node.op_type, version, domain) is None:
-            continue  # an op onnx does not know: the providers say NotImplemented, naming it
-        try:
-            checker.C.check_node(node.SerializeToString(), ctx, scope)
-        except Exception as exc:  # noqa: BLE001 - onnx.checker.ValidationError and friends
-            raise InvalidGraph(f"This is an invalid model. In node {node.name or '#' + str(i)!r} ({node.op_type}): "
-                               f"{exc}") from exc
+    graphs = [proto.graph]
+    while graphs:
+        for i, node in enumerate(graphs.pop().node):
+            _check_node_proto(node, i, ctx, scope, local, graphs)
+
+
+def _check_node_proto(node: onnx.NodeProto, i: int, ctx, scope, local: set, graphs: list) -> None:
+    from onnx import checker
+
+    if node.op_type == "Constant" and node.domain in ("", "ai.onnx") or (node.domain, node.op_type) in local:
+        return
+    nested = [a.g for a in node.attribute if a.type == onnx.AttributeProto.GRAPH]
+    nested += [g for a in node.attribute if a.type == onnx.AttributeProto.GRAPHS for g in a.graphs]
+    if nested:
+        graphs.extend(nested)  # their nodes are checked; the node itself is not (see above)
+        return
+    domain = "" if node.domain == "ai.onnx" else node.domain
+    version = ctx.opset_imports.get(domain, ctx.opset_imports.get("ai.onnx" if domain == "" else domain))
+    if version is None or _schema(node.op_type, version, domain) is None:
+        return  # an op onnx does not know: the providers say NotImplemented, naming it
+    try:
+        checker.C.check_node(node.SerializeToString(), ctx, scope)
+    except Exception as exc:  # noqa: BLE001 - onnx.checker.ValidationError and friends
+        raise InvalidGraph(f"This is an invalid model. In node {node.name or '#' + str(i)!r} ({node.op_type}): "
+                           f"{exc}") from exc
