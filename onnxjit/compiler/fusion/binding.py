@@ -98,16 +98,27 @@ def _epilogue_params(step: Step, plan: KernelPlan, domain_shape: tuple[int, ...]
     return params
 
 
-def _static_dims(plan: KernelPlan) -> list[tuple[str, int, tuple]]:
-    """(value, rank, static dims) of every typed value: what compiled kernels were specialised on."""
-    cached = plan.__dict__.get("_static_dims")
-    if cached is None:
-        cached = [(v, t.rank, tuple(t.shape)) for v, t in plan.types.items() if t.shape is not None]
-        plan.__dict__["_static_dims"] = cached
-    return cached
+def _static_dims(plan: KernelPlan, seg: Segment | None = None) -> list[tuple[str, int, tuple]]:
+    """(value, rank, static dims) of every typed value the segment's kernels read or write (all of the
+    plan's without a segment): what those kernels were specialised on. Cached on the plan."""
+    cache = plan.__dict__.setdefault("_static_dims", {})
+    key = None if seg is None else (seg.index, tuple(seg.steps))
+    found = cache.get(key)
+    if found is None:
+        if seg is None:
+            names = list(plan.types)
+        else:
+            names = list(dict.fromkeys(
+                [v for k in seg.steps for s in (plan.steps[k],)
+                 for v in (*s.inputs, *s.epilogue_inputs, *s.outputs, s.main_output) if v]
+                + list(seg.args_in) + list(seg.args_out)))
+        found = [(v, plan.types[v].rank, tuple(plan.types[v].shape)) for v in names
+                 if v in plan.types and plan.types[v].shape is not None]
+        cache[key] = found
+    return found
 
 
-def check_static_shapes(plan: KernelPlan, shapes: dict[str, tuple]) -> None:
+def check_static_shapes(plan: KernelPlan, shapes: dict[str, tuple], seg: Segment | None = None) -> None:
     """Every bound shape must agree with the static type the plan was built on: its rank, its int
     dims, and one size per symbolic dim (kernels read an operand whose static shape equals the loop
     domain's linearly, and unroll on static dims). Shapes here come from the real inputs (declared
@@ -116,7 +127,7 @@ def check_static_shapes(plan: KernelPlan, shapes: dict[str, tuple]) -> None:
     names the value, never a kernel reading out of bounds."""
     inputs = set(plan.inputs)
     symbols: dict[str, tuple[int, str]] = {}
-    for v, rank, dims in _static_dims(plan):
+    for v, rank, dims in _static_dims(plan, seg):
         real = shapes.get(v)
         if real is None:
             continue
@@ -146,7 +157,6 @@ def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[st
                  opsets: dict[str, int], shape_steps: list[Step]) -> SegmentBinding:
     """Shapes of everything the segment reads must be in `shapes`; fills in what it writes. Raises an
     onnxjit error (never lets a kernel run) when the real shapes contradict the plan."""
-    check_static_shapes(plan, shapes)
     try:
         binding = _bind_segment(plan, layout, seg, shapes, values, opsets, shape_steps)
     except OnnxJitError:
@@ -154,7 +164,7 @@ def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[st
     except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, OverflowError) as exc:
         raise RuntimeException(f"cannot bind the compiled plan to these input shapes: {type(exc).__name__}: {exc}") \
             from exc
-    check_static_shapes(plan, shapes)
+    check_static_shapes(plan, shapes, seg)  # before any of the segment's kernels runs
     return binding
 
 
