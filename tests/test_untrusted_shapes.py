@@ -453,3 +453,16 @@ def test_slice_bad_axes_refused(axes):
     assert not isinstance(_oracle(m, {"x": np.ones((2, 3), np.float32)}), list)
     with pytest.raises(onnxjit.OnnxJitError):
         onnxjit.InferenceSession(m.SerializeToString(), providers=[NUMBA]).run(None, {"x": np.ones((2, 3), np.float32)})
+
+
+def test_declared_subgraph_output_shapes_not_trusted(tmp_path):
+    """If's branches declare their output [3, 3]; the real one is [5, 7] and feeds a compiled Add."""
+    def branch(name, op):
+        return helper.make_graph([helper.make_node(op, ["x"], ["r"])], name, [], [_vi("r", [3, 3])])
+
+    m = _model([helper.make_node("If", ["c"], ["t"], then_branch=branch("a", "Neg"), else_branch=branch("b", "Abs")),
+                helper.make_node("Add", ["t", "x"], ["y"])],
+               [_vi("c", [], TensorProto.BOOL), _vi("x", [5, 7])], [_vi("y", [3, 3])])
+    x = np.random.default_rng(7).standard_normal((5, 7)).astype(np.float32)
+    cases = [(f"if_{c}", m, {"c": np.array(c), "x": x}) for c in (True, False)]
+    assert_matches_oracle(run_isolated(tmp_path, cases, [NUMBA]), cases)
