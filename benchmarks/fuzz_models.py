@@ -1,7 +1,7 @@
 """The long model fuzz of issue 14: N mutants (10k by default) of tests/fuzz's seed models.
 
     .venv/bin/python benchmarks/fuzz_models.py [--n 10000] [--seed 0] [--start 0] [--jobs 2]
-        [--batch 50] [--timeout 120] [--save benchmarks/out/fuzz_failures] [--show 30]
+        [--batch 50] [--timeout 120] [--save benchmarks/out/fuzz_failures] [--show 30] [--results FILE]
 
 Prints the table of classes per onnxjit configuration, the first failing mutants, and writes every
 failing mutant to the --save folder: `<seed>_<idx>.onnx` (the exact bytes run) and a line of
@@ -12,6 +12,7 @@ A single mutant again: `--start IDX --n 1`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds without progress that make a hang")
     ap.add_argument("--save", type=Path, default=REPO / "benchmarks" / "out" / "fuzz_failures", help="folder for failing mutants")
     ap.add_argument("--show", type=int, default=30, help="failing mutants to print")
+    ap.add_argument("--results", type=Path, help="also write every mutant's record (JSON lines) here")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -45,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     report = run_fuzz(args.n, run_seed=args.seed, start=args.start, jobs=args.jobs, batch=args.batch,
                       timeout=args.timeout, progress=progress)
     print(report.table())
+    if args.results is not None:
+        with open(args.results, "w", encoding="utf-8") as fh:
+            for record in report.results:
+                fh.write(json.dumps(record) + "\n")
     failing = report.failures()
     if failing:
         print(report.failure_lines(args.show))

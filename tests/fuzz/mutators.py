@@ -312,6 +312,40 @@ def mutate_initializer(rng: random.Random, m: onnx.ModelProto) -> str:
     return f"initializer {t.name!r}: external data {entries}"
 
 
+def reshape_initializer(rng: random.Random, m: onnx.ModelProto) -> str:
+    """A new shape with data that fits it (a Conv weight with other channels, a LayerNorm bias of
+    shape [1] or [0], a Gather index matrix of another rank...): shapes disagree between values, not
+    between a tensor and its own data."""
+    import numpy as np
+
+    t = _pick(rng, m.graph.initializer)
+    if t is None:
+        return "no initializer"
+    arr = onnx.numpy_helper.to_array(t)
+    dims = list(arr.shape)
+    r = rng.random()
+    if r < 0.1:
+        dims = []
+    elif r < 0.2 and dims:
+        dims.pop(rng.randrange(len(dims)))
+    elif r < 0.3:
+        dims.insert(rng.randint(0, len(dims)), 1)
+    elif dims:
+        k = rng.randrange(len(dims))
+        dims[k] = min(SMALL_DIM, max(0, rng.choice([dims[k] - 1, dims[k] + 1, 1, 0, 2 * dims[k]])))
+    if int(np.prod(dims, dtype=np.int64)) > 4096:
+        return f"initializer {t.name!r}: reshape to {dims} skipped (too big)"
+    gen = np.random.default_rng(rng.randrange(2**32))
+    if arr.dtype.kind == "f":
+        new = gen.standard_normal(dims).astype(arr.dtype)
+    elif arr.dtype.kind in "iu":
+        new = gen.integers(-3 if arr.dtype.kind == "i" else 0, 10, dims).astype(arr.dtype)
+    else:
+        new = gen.random(dims) < 0.5
+    t.CopyFrom(onnx.numpy_helper.from_array(np.asarray(new), t.name))
+    return f"initializer {t.name!r}: {list(arr.shape)} -> {dims} (data to match: {np.asarray(new).ravel()[:6].tolist()})"
+
+
 def mutate_opset(rng: random.Random, m: onnx.ModelProto) -> str:
     r = rng.random()
     if r < 0.6:
@@ -377,7 +411,8 @@ def shuffle_nodes(rng: random.Random, m: onnx.ModelProto) -> str:
 
 PROTO_MUTATIONS: list[tuple[float, Callable[[random.Random, onnx.ModelProto], str]]] = [
     (3.0, mutate_dim), (1.5, mutate_elem_type), (1.5, drop_or_duplicate), (1.0, rename), (1.5, break_input_name),
-    (3.0, mutate_attribute), (1.5, swap_op), (2.5, mutate_initializer), (1.0, mutate_opset),
+    (3.0, mutate_attribute), (1.5, swap_op), (2.5, mutate_initializer), (2.0, reshape_initializer),
+    (1.0, mutate_opset),
     (1.5, add_value_info), (0.7, mutate_constant_use), (0.4, shuffle_nodes),
 ]
 
