@@ -466,3 +466,17 @@ def test_declared_subgraph_output_shapes_not_trusted(tmp_path):
     x = np.random.default_rng(7).standard_normal((5, 7)).astype(np.float32)
     cases = [(f"if_{c}", m, {"c": np.array(c), "x": x}) for c in (True, False)]
     assert_matches_oracle(run_isolated(tmp_path, cases, [NUMBA]), cases)
+
+
+@pytest.mark.parametrize("ir_version", [3, 8])
+def test_initializer_input_declared_with_another_shape_refused(ir_version):
+    """onnxruntime refuses an input whose declared shape is not its initializer's; inference would have
+    taken the declared [3, 2] for the real [3, 5]."""
+    m = _model([helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Relu", ["m"], ["y"])],
+               [_vi("x", [2, 3]), _vi("w", [3, 2])], [_vi("y", None)],
+               [numpy_helper.from_array(np.ones((3, 5), np.float32), "w")], opset=9 if ir_version == 3 else 17)
+    m.ir_version = ir_version
+    assert not isinstance(_oracle(m, {"x": np.ones((2, 3), np.float32)}), list)
+    for provider in (NUMBA, CPU):
+        with pytest.raises(onnxjit.InvalidGraph, match="Shape of initializer w does not match"):
+            onnxjit.InferenceSession(m.SerializeToString(), providers=[provider])

@@ -23,6 +23,8 @@ import time
 import onnx
 from onnx import GraphProto, ModelProto, TypeProto
 
+from onnxjit.errors import InvalidGraph
+
 INFER_TIMEOUT_S = 600.0
 
 
@@ -32,6 +34,7 @@ def infer_shapes(proto: ModelProto) -> ModelProto:
     work = ModelProto()
     work.CopyFrom(proto)
     declared_outputs = {o.name: _copy_type(o.type) for o in work.graph.output}
+    _check_initializer_inputs(work.graph)
     _sanitize_graph(work.graph)
     for f in work.functions:
         for vi in getattr(f, "value_info", ()):
@@ -47,6 +50,20 @@ def _copy_type(tp: TypeProto) -> TypeProto:
     out = TypeProto()
     out.CopyFrom(tp)
     return out
+
+
+def _check_initializer_inputs(g: GraphProto) -> None:
+    """An input that names an initializer must declare the initializer's shape (onnxruntime refuses the
+    model otherwise; inference would take the declared shape for the real one)."""
+    dims = {t.name: list(t.dims) for t in g.initializer}
+    for vi in g.input:
+        if vi.name not in dims or not vi.type.HasField("tensor_type") or not vi.type.tensor_type.HasField("shape"):
+            continue
+        declared = vi.type.tensor_type.shape.dim
+        real = dims[vi.name]
+        if len(declared) != len(real) or any(d.HasField("dim_value") and d.dim_value != r for d, r in zip(declared, real)):
+            shown = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in declared]
+            raise InvalidGraph(f"Type Error: Shape of initializer {vi.name} does not match. {shown} != {real}")
 
 
 def _sanitize_type(tp: TypeProto) -> None:
