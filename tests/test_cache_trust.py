@@ -49,10 +49,10 @@ print(json.dumps({"compiled": stats["compiled"], "from_cache": stats["from_cache
 """
 
 
-def _open(model: Path, cache_dir: Path, **extra_env: str) -> dict:
+def _open(model: Path, cache_dir: Path, umask: int = -1, **extra_env: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), **extra_env}
     out = subprocess.run([sys.executable, "-c", OPEN, str(model), str(cache_dir)], env=env, capture_output=True,
-                         text=True, timeout=600)
+                         text=True, timeout=600, umask=umask)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -278,6 +278,21 @@ def test_a_numba_cache_dir_others_could_write_is_not_read(filled, tmp_path: Path
     assert not marker.exists(), "Numba read an index file others could have written"
     assert again["compiled"] > 0 and any("not reading Numba's cache folder" in w for w in again["warnings"])
     np.testing.assert_array_equal(_y(again), _y(first))
+
+
+def test_a_group_writable_umask_still_gives_warm_starts(filled, tmp_path: Path) -> None:
+    """Under umask 002 (common with per-user groups) Numba's entries would be group-writable, and so
+    dropped by every later session: the cache is written under umask 077 instead."""
+    model, _, first = filled
+    root = tmp_path / "cache"
+    cold = _open(model, root, umask=0o002)
+    assert cold["compiled"] > 0
+    written = [p for p in root.rglob("*")]
+    assert written and all(p.stat().st_mode & 0o077 == 0 for p in written), \
+        {str(p): oct(p.stat().st_mode & 0o777) for p in written if p.stat().st_mode & 0o077}
+    warm = _open(model, root, umask=0o002)
+    assert warm["compiled"] == 0 and warm["plan_from_cache"] and not warm["warnings"]
+    np.testing.assert_array_equal(_y(warm), _y(first))
 
 
 def test_new_folders_and_files_are_the_users_alone(tmp_path: Path) -> None:

@@ -163,6 +163,28 @@ def untrusted_numba_folder(folder: Path, root: Path) -> str:
     return ""
 
 
+_umask_users = [0, 0]  # [sessions inside private_umask, the umask to restore when the last leaves]
+
+
+@contextlib.contextmanager
+def private_umask() -> Iterator[None]:
+    """While a session writes into the cache: files and folders created meanwhile, Numba's entries
+    among them, are the owner's alone (umask 077; with the common umask 002 they would be group-writable,
+    never read again, and compiled anew by every session). Process-wide; nested and concurrent uses
+    restore the caller's umask when the last one ends."""
+    with _lock:
+        if _umask_users[0] == 0:
+            _umask_users[1] = os.umask(0o077)
+        _umask_users[0] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _umask_users[0] -= 1
+            if _umask_users[0] == 0:
+                os.umask(_umask_users[1])
+
+
 def ensure_dir(path: Path) -> None:
     """Create `path` and any missing folder above it, each 0700."""
     missing = []

@@ -115,17 +115,18 @@ class NumbaExecutable:
         self.kernel_seconds: dict[int, float] = {}  # plan step -> total seconds (when profiling)
         self.key = cache.cache_key(self.module_info.source, *_versions())
         root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
-        try:
-            self._import_modules(root)
-        except OSError as exc:  # the cache cannot be written after all (full, gone read-only, ...)
-            import warnings  # noqa: PLC0415
+        with cache.private_umask():  # what Numba writes into the cache is the user's alone
+            try:
+                self._import_modules(root)
+            except OSError as exc:  # the cache cannot be written after all (full, gone read-only, ...)
+                import warnings  # noqa: PLC0415
 
-            private = cache.private_root()
-            warnings.warn(f"onnxjit: the cache folder {str(root)!r} cannot be used ({exc}); compiling in a "
-                          f"private temporary folder instead ({private})", cache.CacheWarning, stacklevel=2)
-            self._import_modules(private)
-        self._misses_before = self._cache_misses()
-        self.compile_seconds = self.compile(provider_options.get("progress"))
+                private = cache.private_root()
+                warnings.warn(f"onnxjit: the cache folder {str(root)!r} cannot be used ({exc}); compiling in a "
+                              f"private temporary folder instead ({private})", cache.CacheWarning, stacklevel=2)
+                self._import_modules(private)
+            self._misses_before = self._cache_misses()
+            self.compile_seconds = self.compile(provider_options.get("progress"))
         self.from_cache = not self.written and self.compiled_kernels() == 0
         self.drivers = [[getattr(self.module, d) for d in parts] for parts in self.module_info.drivers]
         # input shapes -> their bindings (least recently used first; at most BINDING_TABLE_SIZE)
