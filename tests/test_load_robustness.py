@@ -86,6 +86,26 @@ def test_chain_of_3000_elementwise_nodes(provider, monkeypatch):
         assert all(e.depth <= MAX_FUSED_DEPTH for s in plan.kernel_steps for e in s.exprs.values())
 
 
+def test_wide_fan_out_is_split_into_bounded_kernels():
+    """300 elementwise consumers of one value made one kernel with 300 outputs (about a minute of
+    Numba compile); groups are bounded in nodes and operands, and an overflowing consumer joins the
+    newest group rather than starting a kernel of its own."""
+    from onnxjit.compiler import loader
+    from onnxjit.compiler.fusion.planner import MAX_FUSED_NODES, MAX_FUSED_OPERANDS, build_plan
+    from onnxjit.compiler.passes.shape_inference import infer_shapes
+
+    n = 300
+    nodes = [helper.make_node("Relu", ["x"], ["v"])]
+    nodes += [helper.make_node("Neg" if i % 2 else "Abs", ["v"], [f"y{i}"]) for i in range(n)]
+    model = _model(nodes, [_vi("x", [2, 3])], [_vi(f"y{i}", [2, 3]) for i in range(n)])
+    plan = build_plan(loader.model_from_proto(infer_shapes(model)))
+    kernels = plan.kernel_steps
+    assert sum(len(s.nodes) for s in kernels) == n + 1 and not plan.host_steps
+    assert len(kernels) <= 2 * (n + 1) // MAX_FUSED_NODES + 2
+    assert all(len(s.nodes) <= MAX_FUSED_NODES and len(s.inputs) + len(s.outputs) <= MAX_FUSED_OPERANDS
+               for s in kernels)
+
+
 def test_deep_expression_hash_eq_pickle_without_recursion():
     """Hash, equality, printing and pickling of a 20000-deep expression (no Python recursion)."""
     from onnxjit.compiler.codegen.exprs import print_exprs

@@ -33,6 +33,11 @@ MAX_SHAPE_VALUE_ELEMENTS = 1 << 16
 # kernels, so that generated functions, their compile time and every walk over an expression stay
 # bounded (onnxruntime runs chains of thousands of nodes).
 MAX_FUSED_DEPTH = 64
+# The most nodes and operands (inputs plus outputs: a kernel's array arguments) one fused group takes:
+# a value read by hundreds of elementwise consumers would otherwise make one kernel with hundreds of
+# outputs, whose compile time grows much faster than the sum of smaller kernels'.
+MAX_FUSED_NODES = 64
+MAX_FUSED_OPERANDS = 64
 
 
 def sanitize(name: str, used: set[str]) -> str:
@@ -91,6 +96,8 @@ class GreedyFusion:
     def __init__(self, supports: Callable[[Step], bool] | None = None, fuse: bool = True):
         self.supports = supports or (lambda step: True)
         self.fuse = fuse
+        self._consumers: dict[str, list[Node]] = {}
+        self._graph_outputs: set[str] = set()
 
     # --- classification -----------------------------------------------------------------------
     def classify(self, node: Node, opset: int, types: dict[str, ValueType], shape_values: set[str]) -> tuple[StepKind, str, dict]:
@@ -145,6 +152,7 @@ class GreedyFusion:
         shape_values: set[str] = set(constants)
         graph_outputs = set(graph.output_names())
         consumers: dict[str, list[Node]] = graph.consumers()
+        self._consumers, self._graph_outputs = consumers, graph_outputs  # for the group bounds (_add_expr)
         steps: list[Step] = []
         owner: dict[str, int] = {}          # value -> index of the step that produces it
         used_names: set[str] = set()
@@ -202,7 +210,7 @@ class GreedyFusion:
     def _add_expr(self, step: Step, node: Node, opset: int, types: dict[str, ValueType],
                   owner: dict[str, int], steps: list[Step], acc: bool = False) -> bool:
         """Add node's expression to an elementwise group or a kernel's epilogue; False (and the step
-        unchanged) when the result would be deeper than MAX_FUSED_DEPTH."""
+        unchanged) when the group would pass MAX_FUSED_DEPTH, MAX_FUSED_NODES or MAX_FUSED_OPERANDS."""
         e = self._node_expr(node, opset, types)
         mapping: dict[int, Expr] = {}
         operands = step.epilogue_inputs if acc else step.inputs
@@ -221,7 +229,10 @@ class GreedyFusion:
                 idx = (operands + added).index(name) + (1 if acc else 0)
                 mapping[k] = Expr.input(idx, types[name].dtype)
         fused = substitute(e, mapping)
-        if node not in step.nodes and fused.depth > MAX_FUSED_DEPTH:
+        # outputs the kernel is likely to write: returned, or read by more than one node
+        written = sum(1 for o in step.outputs if o in self._graph_outputs or len(self._consumers.get(o, ())) > 1)
+        if node not in step.nodes and (fused.depth > MAX_FUSED_DEPTH or len(step.nodes) >= MAX_FUSED_NODES
+                                       or len(operands) + len(added) + written >= MAX_FUSED_OPERANDS):
             return False
         operands.extend(added)
         step.exprs[node.outputs[0]] = fused
@@ -233,6 +244,7 @@ class GreedyFusion:
         out_shape = types[node.outputs[0]].shape
         ins = [i for i in node.inputs if i]
         candidates = sorted({owner[i] for i in ins if i in owner}, reverse=True)
+        full = False
         for gi in candidates:
             g = steps[gi]
             # every other input must be ready before the group runs
@@ -240,6 +252,7 @@ class GreedyFusion:
                 continue
             if g.kind is StepKind.ELEMENTWISE and self.can_merge(g, out_shape):
                 if not self._add_expr(g, node, opset, types, owner, steps):
+                    full = True
                     continue
                 g.outputs.append(node.outputs[0])
                 owner[node.outputs[0]] = gi
@@ -258,6 +271,15 @@ class GreedyFusion:
                 g.outputs.append(node.outputs[0])
                 owner[node.outputs[0]] = gi
                 return True
+        # A producer's group is full (the bounds above): join the newest elementwise group instead,
+        # which runs after every producer, rather than start one kernel per remaining consumer.
+        last = len(steps) - 1
+        if full and last not in candidates and steps[last].kind is StepKind.ELEMENTWISE \
+                and self.can_merge(steps[last], out_shape) \
+                and self._add_expr(steps[last], node, opset, types, owner, steps):
+            steps[last].outputs.append(node.outputs[0])
+            owner[node.outputs[0]] = last
+            return True
         return False
 
     @staticmethod
