@@ -480,3 +480,17 @@ def test_initializer_input_declared_with_another_shape_refused(ir_version):
     for provider in (NUMBA, CPU):
         with pytest.raises(onnxjit.InvalidGraph, match="Shape of initializer w does not match"):
             onnxjit.InferenceSession(m.SerializeToString(), providers=[provider])
+
+
+@pytest.mark.parametrize("w_shape,attrs", [((2, 4, 3, 3), {}), ((4, 2, 3, 3), {"group": 3}), ((4, 2, 3, 3), {"group": 0}),
+                                           ((3, 2, 3, 3), {"output_padding": [5, 5]}), ((3, 2, 3, 3), {"strides": [0, 1]})])
+def test_conv_transpose_bad_shapes_refused(w_shape, attrs):
+    """ConvTranspose runs on the reference kernel: it refuses what onnxruntime refuses, with onnxjit errors."""
+    rng = np.random.default_rng(8)
+    m = _model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], **attrs)], [_vi("x", ["N", "C", "H", "W"])],
+               [_vi("y", None)], [numpy_helper.from_array(rng.standard_normal(w_shape).astype(np.float32), "w")])
+    feeds = {"x": rng.standard_normal((1, 4 if "group" in attrs else 3, 4, 4)).astype(np.float32)}
+    assert not isinstance(_oracle(m, feeds), list)
+    for provider in (NUMBA, CPU):
+        with pytest.raises(onnxjit.OnnxJitError):
+            onnxjit.InferenceSession(m.SerializeToString(), providers=[provider]).run(None, feeds)

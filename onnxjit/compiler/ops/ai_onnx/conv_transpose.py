@@ -5,6 +5,7 @@ import numpy as np
 
 from onnxjit.compiler.ops.ai_onnx._conv_common import col2im_add, compute_dtype, pad_spatial, spatial_list
 from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+from onnxjit.errors import Fail, InvalidArgument
 
 
 @register("ConvTranspose", since=1)
@@ -37,6 +38,20 @@ class ConvTranspose(OpDef):
             end.append(total - b)
         return begin, end
 
+    def _check(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, group: int, strides: list[int],
+               dilations: list[int], out_pad: list[int]) -> None:
+        """What onnxruntime refuses: W is [C, M / group, k...], B is [M]."""
+        nd = x.ndim - 2
+        where = f"ConvTranspose node '{self.node_name}'"
+        if group < 1 or any(len(v) != nd for v in (strides, dilations, out_pad)) or min(strides + dilations, default=1) < 1:
+            raise Fail(f"{where}: group, strides, dilations and output_padding must be positive and of {nd} dims")
+        if w.ndim != x.ndim or x.shape[1] != w.shape[0] or x.shape[1] % group:
+            raise InvalidArgument(f"{where}: input channels {x.shape[1]} do not match W {w.shape} with group {group}")
+        if b is not None and b.shape != (w.shape[1] * group,):
+            raise InvalidArgument(f"{where}: bias {b.shape} does not match the {w.shape[1] * group} output channels")
+        if any(not 0 <= o < max(s, d) for o, s, d in zip(out_pad, strides, dilations)):
+            raise InvalidArgument(f"{where}: output_padding {out_pad} must be smaller than the strides or dilations")
+
     def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         nd = x.ndim - 2
         n, c = x.shape[:2]
@@ -45,6 +60,7 @@ class ConvTranspose(OpDef):
         strides = spatial_list(self.a.strides, nd, 1)
         dilations = spatial_list(self.a.dilations, nd, 1)
         out_pad = spatial_list(self.a.output_padding, nd, 0)
+        self._check(x, w, b, group, strides, dilations, out_pad)
         begin, end = self._pads(list(x.shape[2:]), kernel, strides, dilations, out_pad)
         cd = compute_dtype(x.dtype)
         cg, mg = c // group, w.shape[1]
