@@ -34,11 +34,12 @@ FAILING = ("crash", "hang", "untyped", "mismatch", "only-onnxjit-wrong")
 
 # --- feeds ------------------------------------------------------------------------------------
 
-def build_feed(data: bytes, seed_feeds: dict[str, np.ndarray], rng: np.random.Generator
-               ) -> tuple[dict[str, np.ndarray] | None, str]:
+def build_feed(data: bytes, seed_feeds: dict[str, np.ndarray], rng: np.random.Generator,
+               free_sizes: dict[str, int] | None = None) -> tuple[dict[str, np.ndarray] | None, str]:
     """A feed that matches the mutant's declared inputs, or None (and why) when none can be built
     small: dims past MAX_FEED_DIM, negative dims, non-tensor or string inputs. Declared dims win; a
-    free dim takes the seed feed's size; the seed feed's array is used when it fits."""
+    free dim takes its size from `free_sizes` (by dim name) when given, else the seed feed's size;
+    the seed feed's array is used when it fits."""
     import onnx
     from onnx import helper
 
@@ -71,6 +72,8 @@ def build_feed(data: bytes, seed_feeds: dict[str, np.ndarray], rng: np.random.Ge
                     if not 0 <= d.dim_value <= MAX_FEED_DIM:
                         return None, f"input {vi.name!r} declares dim {d.dim_value}"
                     shape.append(d.dim_value)
+                elif free_sizes is not None:
+                    shape.append(free_sizes.setdefault(d.dim_param, int(rng.choice([0, 1, 1, 3, 5]))))
                 elif base is not None and base.ndim == len(tt.shape.dim):
                     shape.append(base.shape[k])
                 else:
@@ -236,7 +239,11 @@ def evaluate(run_seed: int, idx: int, emit) -> dict[str, Any]:
     mutant = make_mutant(run_seed, idx)
     seed = next(s for s in SEEDS if s.name == mutant.seed_name)
     rng = np.random.default_rng([run_seed, idx])
-    feed, why_no_feed = build_feed(mutant.data, seed.feeds(rng), rng)
+    # one mutant in four runs with other sizes for its free dims (one size a name; 0 and 1 among them)
+    free_sizes = {} if rng.random() < 0.25 else None
+    feed, why_no_feed = build_feed(mutant.data, seed.feeds(rng), rng, free_sizes)
+    if free_sizes:
+        mutant.steps.append(f"free dims fed as {free_sizes}")
     emit({"idx": idx, "stage": "ort"})
     ort_res = run_ort(mutant.data, feed)
     jits = {}
