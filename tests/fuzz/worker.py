@@ -29,7 +29,7 @@ MAX_FEED_ELEMS = 100_000
 RTOL, ATOL = 1e-3, 1e-4
 
 # classes that fail the acceptance check (crash and hang are set by the parent)
-FAILING = ("crash", "hang", "untyped", "mismatch", "only-onnxjit-wrong")
+FAILING = ("crash", "hang", "untyped", "mismatch", "only-onnxjit-wrong", "none-output")
 
 
 # --- feeds ------------------------------------------------------------------------------------
@@ -196,6 +196,7 @@ def compare(expected: list, actual: list, nan_tolerant: bool = False) -> str | N
 def classify(ort_res: dict, jit: dict, oracles: list[tuple[str, list]], fed: bool = True) -> tuple[str, str]:
     """One onnxjit configuration's class and a detail line:
     untyped       onnxjit raised an exception outside onnxjit's error classes
+    none-output   onnxjit's run returned None in place of an output
     match         both accept (load, and run when a feed was built) and the results are equal
     mismatch      both ran and the results differ
     nonfinite-differs  they differ only where one side has NaN or both overflow, and onnxruntime's
@@ -208,6 +209,9 @@ def classify(ort_res: dict, jit: dict, oracles: list[tuple[str, list]], fed: boo
     if jit["status"] == "untyped":
         e = jit["error"]
         return "untyped", f"{jit['stage']}: {e['type']}: {e['message']}"
+    missing = [k for k, out in enumerate(jit.get("outputs", [])) if out is None]
+    if missing:
+        return "none-output", f"run returned None for outputs {missing}"
     suffix = "" if fed else "-load"
     if ort_res["status"] == "ok" and jit["status"] == "ok":
         if "outputs" in ort_res and "outputs" in jit:
