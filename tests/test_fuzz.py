@@ -2,8 +2,8 @@
 on onnxruntime and on onnxjit (Numba and CPU providers), batches in subprocesses.
 
 Must hold: no crash, no hang, no error outside onnxjit's error classes, results equal to
-onnxruntime's wherever both accept, no None in place of an output, and a result onnxjit alone accepts agrees with onnx's reference
-evaluator (or, failing that, with onnxjit's CPU provider). `benchmarks/fuzz_models.py` runs 10k.
+onnxruntime's wherever both accept, no None in place of an output, and a result onnxjit alone
+accepts agrees with onnx's reference evaluator (or, failing that, with onnxjit's CPU provider). `benchmarks/fuzz_models.py` runs 10k.
 Environment: ONNXJIT_FUZZ_N (default 300), ONNXJIT_FUZZ_SEED (0), ONNXJIT_FUZZ_JOBS (2).
 """
 from __future__ import annotations
