@@ -277,7 +277,7 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
         init = {"sum": "0.0", "mean": "0.0", "max": "-np.inf", "min": "np.inf"}[how]
         acc = {"sum": "acc += v", "mean": "acc += v", "max": "acc = v if (v > acc or v != v) else acc",
                "min": "acc = v if (v < acc or v != v) else acc"}[how]
-        fin = "acc / L" if how == "mean" else "acc"
+        fin = "(acc / L if L > 0 else 0.0)" if how == "mean" else "acc"  # onnxruntime: mean of nothing is 0
         return {"INIT": init, "ACCUMULATE": acc, "FINISH": fin}
     return {}
 

@@ -118,7 +118,7 @@ REDUCED_OFFSETS
 '''
 REDUCE_HOW = {
     "sum": ("0.0", "acc + xv", "tl.reduce(acc, 1, tl.standard._sum_combine)"),
-    "mean": ("0.0", "acc + xv", "tl.reduce(acc, 1, tl.standard._sum_combine) / L"),
+    "mean": ("0.0", "acc + xv", "tl.reduce(acc, 1, tl.standard._sum_combine) / tl.maximum(L, 1)"),  # mean of nothing: 0
     "max": ("_NINF", "tl.where((xv > acc) | (xv != xv), xv, acc)",
             "tl.where(tl.reduce((acc != acc).to(tl.int32), 1, tl.standard._sum_combine) > 0, math.nan, tl.reduce(acc, 1, tl.standard._elementwise_max))"),
     "min": ("_INF", "tl.where((xv < acc) | (xv != xv), xv, acc)",

@@ -70,7 +70,7 @@ def classify_template(node: Node, op: OpDef, types: dict[str, ValueType], shape_
         return StepKind.TEMPLATE, "gap" if t == "GlobalAveragePool" else "gmp", {}
     if t == "MatMul" and x.dtype in FLOATS and x.rank >= 2 and types[ins[1]].rank >= 2:
         return StepKind.TEMPLATE, "matmul", {}
-    if t == "Gemm" and x.dtype in FLOATS:
+    if t == "Gemm" and x.dtype in FLOATS and x.rank == 2:  # a 1-D A (onnxruntime: a row) runs on the host
         return StepKind.TEMPLATE, "gemm", {"alpha": float(a.alpha), "beta": float(a.beta), "transA": int(a.transA),
                                            "transB": int(a.transB), "has_c": len(ins) > 2 and bool(ins[2])}
     if t in ("Softmax", "LogSoftmax") and x.dtype in FLOATS:
@@ -91,9 +91,9 @@ def classify_template(node: Node, op: OpDef, types: dict[str, ValueType], shape_
     if t in ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin") and x.dtype in FLOATS:
         axes = getattr(a, "axes", None)
         if len(ins) > 1 and ins[1]:
-            return None if ins[1] not in shape_values else (StepKind.REDUCTION, "reduce", {"how": t[6:].lower(), "axes_input": True, "keepdims": int(a.keepdims), "noop": int(getattr(a, "noop_with_empty_axes", 0))})
+            return None if ins[1] not in shape_values else (StepKind.REDUCTION, "reduce", {"how": t[6:].lower(), "axes_input": True, "keepdims": int(int(a.keepdims) == 1), "noop": int(getattr(a, "noop_with_empty_axes", 0))})
         return StepKind.REDUCTION, "reduce", {"how": t[6:].lower(), "axes": list(axes) if axes is not None else None,
-                                              "keepdims": int(a.keepdims), "noop": int(getattr(a, "noop_with_empty_axes", 0))}
+                                              "keepdims": int(int(a.keepdims) == 1), "noop": int(getattr(a, "noop_with_empty_axes", 0))}
     if t == "LRN" and x.rank == 4 and x.dtype in FLOATS:
         return StepKind.TEMPLATE, "lrn", {"size": int(a.size), "alpha": float(a.alpha), "beta": float(a.beta), "bias": float(a.bias)}
     if t == "Transpose":
@@ -213,8 +213,9 @@ def check_bound_shapes(step: Step, shapes: list[tuple[int, ...]], values: dict[s
 
 # --- bind time ------------------------------------------------------------------------------------
 
-def _pool_geometry(p: dict, h: int, w: int, ceil_mode: int = 0) -> tuple[list[int], list[int]]:
-    """(pads [top, left, bottom, right], out [oh, ow]) for a 2-D window."""
+def _pool_geometry(p: dict, h: int, w: int, ceil_mode: int = 0, truncate: bool = False) -> tuple[list[int], list[int]]:
+    """(pads [top, left, bottom, right], out [oh, ow]) for a 2-D window. truncate: pooling's floor-mode size
+    divides as C++ does (toward zero), as onnxruntime's pools do: a window past the input still gives one output."""
     k, s, d = p["kernel"], p["strides"], p["dilations"]
     size = [h, w]
     auto = p.get("auto_pad", "NOTSET")
@@ -238,7 +239,7 @@ def _pool_geometry(p: dict, h: int, w: int, ceil_mode: int = 0) -> tuple[list[in
             if (o - 1) * s[i] >= size[i] + pads_b[i]:
                 o -= 1
         else:
-            o = span // s[i] + 1
+            o = (-((-span) // s[i]) if span < 0 and truncate else span // s[i]) + 1
         out.append(o)
     return pads_b + pads_e, out
 
@@ -273,8 +274,8 @@ def bind_step(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.nd
                                   p["dilations"][0], p["dilations"][1], p["group"]]
     if op in ("maxpool", "avgpool"):
         n, c, h, w = x
-        pads, (oh, ow) = _pool_geometry(p, h, w, p["ceil_mode"])
-        if oh <= 0 or ow <= 0:
+        pads, (oh, ow) = _pool_geometry(p, h, w, p["ceil_mode"], truncate=True)
+        if oh < 0 or ow < 0:  # onnxruntime: 0 gives an empty output, a negative size is an error
             raise Fail(f"{_name(step)}: Invalid input shape {tuple(x)}: the output would be {oh} x {ow}")
         return [(n, c, oh, ow)], [n * c, h, w, oh, ow, p["kernel"][0], p["kernel"][1], p["strides"][0], p["strides"][1],
                                   pads[0], pads[1], p["dilations"][0], p["dilations"][1], p["count_include_pad"],

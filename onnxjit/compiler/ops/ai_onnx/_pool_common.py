@@ -8,6 +8,46 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from onnxjit.compiler.ops.ai_onnx._conv_common import pad_spatial, spatial_list
+from onnxjit.errors import Fail
+
+
+def check_pool_attributes(op: Any) -> None:
+    """Reject, when the node is built (session load), the attributes onnxruntime's PoolAttributes refuses:
+    kernel_shape/strides/dilations not positive or of different lengths, pads negative, of the wrong
+    length or not smaller than the kernel."""
+    a, name = op.a, f"{op.op_type} node '{op.node_name}'"
+    kernel = [int(k) for k in a.kernel_shape]
+    nd = len(kernel)
+    if any(k <= 0 for k in kernel):
+        raise Fail(f"{name}: kernel_shape must only contain positive values, got {kernel}")
+    for attr in ("strides", "dilations"):
+        vals = getattr(a, attr, None)
+        if vals is None or len(vals) == 0:
+            continue
+        vals = [int(v) for v in vals]
+        if len(vals) != nd:
+            raise Fail(f"{name}: {attr} {vals} must have one value per spatial dim of kernel_shape {kernel}")
+        if any(v <= 0 for v in vals):
+            raise Fail(f"{name}: all {attr} values must be positive, got {vals}")
+    pads = getattr(a, "pads", None)
+    if pads is not None and len(pads) > 0:
+        pads = [int(v) for v in pads]
+        if len(pads) != 2 * nd:
+            raise Fail(f"{name}: 'pads' must have twice the kernel_shape rank (2 entries per spatial dim), "
+                       f"got {len(pads)} for kernel_shape {kernel}")
+        if getattr(a, "auto_pad", "NOTSET") == "NOTSET":
+            if any(v < 0 for v in pads):
+                raise Fail(f"{name}: pad values must be non-negative, got {pads}")
+            if any(pads[i] >= kernel[i % nd] for i in range(2 * nd)):
+                raise Fail(f"{name}: pad should be smaller than kernel, got pads {pads} and kernel_shape {kernel}")
+
+
+def output_size(span: int, stride: int) -> int:
+    """onnxruntime's (and onnx's) floor-mode output size: span // stride + 1 with C++ division, which
+    truncates toward zero, so a window up to one stride larger than the padded input still gives one
+    output (clipped to the input); a negative size is an error."""
+    quotient = -((-span) // stride) if span < 0 else span // stride
+    return quotient + 1
 
 
 @dataclass(frozen=True)
@@ -36,6 +76,8 @@ def pool_window(attrs: Any, in_shape: Sequence[int], kernel: Sequence[int] | Non
     """Resolve kernel_shape/strides/dilations/pads/auto_pad/ceil_mode attributes into a Window."""
     nd = len(in_shape)
     kernel = [int(k) for k in (kernel if kernel is not None else attrs.kernel_shape)]
+    if len(kernel) != nd:
+        raise Fail(f"kernel_shape {kernel} is not compatible with the input's {nd} spatial dims")
     strides = spatial_list(getattr(attrs, "strides", None), nd, 1)
     dilations = spatial_list(getattr(attrs, "dilations", None), nd, 1)
     ceil_mode = bool(getattr(attrs, "ceil_mode", 0))
@@ -65,7 +107,10 @@ def pool_window(attrs: Any, in_shape: Sequence[int], kernel: Sequence[int] | Non
                 if (o - 1) * strides[i] >= in_shape[i] + begin[i]:
                     o -= 1
             else:
-                o = span // strides[i] + 1
+                o = output_size(span, strides[i])
+            if o < 0:
+                raise Fail(f"Calculated output dimension is negative: input {tuple(in_shape)}, kernel_shape {kernel}, "
+                           f"pads {begin + end}, strides {strides}, dilations {dilations}")
             out.append(o)
     return Window(tuple(in_shape), tuple(kernel), tuple(strides), tuple(dilations), tuple(begin), tuple(end),
                   tuple(out))

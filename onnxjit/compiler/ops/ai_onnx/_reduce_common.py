@@ -60,7 +60,7 @@ class ReduceBase(OpDef):
 
     def reference(self, data: np.ndarray, axes_in: np.ndarray | None = None) -> np.ndarray:
         axes = self.reduction_axes(data, axes_in)  # () still applies the op's map (abs, square, log...)
-        keepdims = bool(self.a.keepdims)
+        keepdims = int(self.a.keepdims) == 1  # onnxruntime keeps dims only for exactly 1 (2, -3 reduce rank)
         if data.size == 0:
             value = self.empty_value(data.dtype)
             if value is not None:

@@ -7,6 +7,7 @@ from onnxjit.compiler.ops.registry import Fusion, OpDef, register
 def arg_extreme(x: np.ndarray, axis: int, keepdims: int, select_last_index: int, find) -> np.ndarray:
     """Shared by ArgMax (find=np.argmax) and ArgMin (find=np.argmin)."""
     axis = axis % x.ndim
+    keepdims = int(keepdims) == 1  # onnxruntime keeps the axis only for exactly 1
     if select_last_index:
         out = (x.shape[axis] - 1) - find(np.flip(x, axis), axis=axis, keepdims=bool(keepdims))
     else:

@@ -3,6 +3,7 @@ import numpy as np
 
 from onnxjit.compiler.ops.ai_onnx._norm_common import compute_dtype
 from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+from onnxjit.errors import Fail, InvalidArgument
 
 
 @register("Gemm", since=1)
@@ -11,6 +12,15 @@ class Gemm(OpDef):
     attrs = {"alpha": 1.0, "beta": 1.0, "transA": 0, "transB": 0}
 
     def reference(self, a: np.ndarray, b: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:
+        if a.ndim not in (1, 2) or b.ndim != 2:
+            raise Fail(f"Gemm node '{self.node_name}': A must be a matrix (or a vector, read as one row) and B a "
+                       f"matrix, got A {a.shape} and B {b.shape}")
+        if a.ndim == 1:
+            a = a.reshape(1, -1)  # onnxruntime's GemmHelper reads a 1-D A as a (1, K) row
+        ka, kb = a.shape[0 if self.a.transA else 1], b.shape[1 if self.a.transB else 0]
+        if ka != kb:
+            raise InvalidArgument(f"Gemm node '{self.node_name}': dimension mismatch, A {a.shape}, B {b.shape} "
+                                  f"(transA={self.a.transA}, transB={self.a.transB})")
         out_dtype, work = a.dtype, compute_dtype(a.dtype)
         a = a.astype(work, copy=False)
         b = b.astype(work, copy=False)

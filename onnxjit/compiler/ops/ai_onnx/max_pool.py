@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from onnxjit.compiler.ops.ai_onnx._pool_common import padded, pool_window, window_slices
+from onnxjit.compiler.ops.ai_onnx._pool_common import check_pool_attributes, padded, pool_window, window_slices
 from onnxjit.compiler.ops.registry import REQUIRED, Fusion, OpDef, register
 
 
@@ -19,6 +19,10 @@ class MaxPool(OpDef):
     fusion = Fusion.TEMPLATE
     attrs = {"auto_pad": "NOTSET", "ceil_mode": 0, "dilations": None, "kernel_shape": REQUIRED, "pads": None,
              "storage_order": 0, "strides": None}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        check_pool_attributes(self)  # at load, as onnxruntime does
 
     def reference(self, x: np.ndarray):
         win = pool_window(self.a, x.shape[2:])

@@ -12,6 +12,9 @@ class _Mean(ReduceBase):
     def compute(self, data: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
         return np.mean(data, axis=axes, keepdims=keepdims, dtype=data.dtype)
 
+    def empty_value(self, dtype: np.dtype) -> object:
+        return 0  # onnxruntime: the mean of an empty set is 0, not NaN
+
     def post(self, acc: Expr, count: Expr) -> Expr:
         return acc / to_count(acc, count)
 
