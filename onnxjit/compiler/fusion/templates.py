@@ -70,7 +70,7 @@ def classify_template(node: Node, op: OpDef, types: dict[str, ValueType], shape_
         return StepKind.TEMPLATE, "gap" if t == "GlobalAveragePool" else "gmp", {}
     if t == "MatMul" and x.dtype in FLOATS and x.rank >= 2 and types[ins[1]].rank >= 2:
         return StepKind.TEMPLATE, "matmul", {}
-    if t == "Gemm" and x.dtype in FLOATS and x.rank == 2:  # a 1-D A (onnxruntime: a row) runs on the host
+    if t == "Gemm" and x.dtype in FLOATS:
         return StepKind.TEMPLATE, "gemm", {"alpha": float(a.alpha), "beta": float(a.beta), "transA": int(a.transA),
                                            "transB": int(a.transB), "has_c": len(ins) > 2 and bool(ins[2])}
     if t in ("Softmax", "LogSoftmax") and x.dtype in FLOATS:

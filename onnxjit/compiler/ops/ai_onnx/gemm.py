@@ -12,11 +12,11 @@ class Gemm(OpDef):
     attrs = {"alpha": 1.0, "beta": 1.0, "transA": 0, "transB": 0}
 
     def reference(self, a: np.ndarray, b: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:
-        if a.ndim not in (1, 2) or b.ndim != 2:
-            raise Fail(f"Gemm node '{self.node_name}': A must be a matrix (or a vector, read as one row) and B a "
-                       f"matrix, got A {a.shape} and B {b.shape}")
-        if a.ndim == 1:
-            a = a.reshape(1, -1)  # onnxruntime's GemmHelper reads a 1-D A as a (1, K) row
+        if a.ndim != 2 or b.ndim != 2:
+            # ONNX: A is (M, K) and B (K, N). onnxruntime refuses other ranks too, at load when the model
+            # declares them; only a 1-D A of undeclared rank slips through its GemmHelper, as a (1, K) row,
+            # where onnx.reference gives (N,): a quirk not followed, so every provider refuses it alike.
+            raise Fail(f"Gemm node '{self.node_name}': A and B must be matrices, got A {a.shape} and B {b.shape}")
         ka, kb = a.shape[0 if self.a.transA else 1], b.shape[1 if self.a.transB else 0]
         if ka != kb:
             raise InvalidArgument(f"Gemm node '{self.node_name}': dimension mismatch, A {a.shape}, B {b.shape} "
