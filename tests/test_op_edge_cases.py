@@ -181,6 +181,37 @@ def test_pool_bad_attributes_refused_at_load(provider: str, op: str, attrs: dict
         onnxjit.InferenceSession(model.SerializeToString(), providers=chain)  # at load, not at run
 
 
+MAX_UNPOOL_ATTRS = [
+    ({"kernel_shape": [0, 0]}, False),
+    ({"kernel_shape": [2, -1]}, False),
+    ({"kernel_shape": [2, 2], "strides": [0, 1]}, False),
+    ({"kernel_shape": [2, 2], "strides": [1]}, False),
+    ({"kernel_shape": [2, 2], "pads": [2, 0, 0, 0]}, False),
+    ({"kernel_shape": [2, 2], "pads": [1, 0]}, False),
+    ({"kernel_shape": [2, 2], "pads": [-3, 0, 0, 0]}, True),  # onnxruntime's MaxUnpool takes negative pads
+    ({"kernel_shape": [2, 2], "strides": [2, 2]}, True),
+]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize(("attrs", "valid"), MAX_UNPOOL_ATTRS, ids=[str(a) for a, _ in MAX_UNPOOL_ATTRS])
+def test_max_unpool_attributes(provider: str, attrs: dict, valid: bool) -> None:
+    infos = [helper.make_tensor_value_info("x", FLOAT, None), helper.make_tensor_value_info("i", TensorProto.INT64, None)]
+    node = helper.make_node("MaxUnpool", ["x", "i"], ["y"], name="unpool", **attrs)
+    graph = helper.make_graph([node], "g", infos, [helper.make_tensor_value_info("y", FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    feeds = {"x": np.arange(1, 5, dtype=np.float32).reshape(1, 1, 2, 2), "i": np.arange(4).reshape(1, 1, 2, 2)}
+    if valid:
+        _agree(model, feeds, provider)
+    else:
+        want = _ort(model, feeds)
+        assert type(want).__name__ == "Fail", want
+        with warnings.catch_warnings(), pytest.raises(onnxjit.Fail):
+            warnings.simplefilter("ignore")
+            chain = [provider] if provider == "CPUExecutionProvider" else [provider, "CPUExecutionProvider"]
+            onnxjit.InferenceSession(model.SerializeToString(), providers=chain)  # at load
+
+
 # --- pooling windows larger than the input ----------------------------------------------------------
 
 BIG_WINDOWS = [

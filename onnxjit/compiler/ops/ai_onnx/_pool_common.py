@@ -11,10 +11,10 @@ from onnxjit.compiler.ops.ai_onnx._conv_common import pad_spatial, spatial_list
 from onnxjit.errors import Fail
 
 
-def check_pool_attributes(op: Any) -> None:
+def check_pool_attributes(op: Any, negative_pads: bool = False) -> None:
     """Reject, when the node is built (session load), the attributes onnxruntime's PoolAttributes refuses:
-    kernel_shape/strides/dilations not positive or of different lengths, pads negative, of the wrong
-    length or not smaller than the kernel."""
+    kernel_shape/strides/dilations not positive or of different lengths, pads negative (unless
+    `negative_pads`: MaxUnpool takes them), of the wrong length or not smaller than the kernel."""
     a, name = op.a, f"{op.op_type} node '{op.node_name}'"
     kernel = [int(k) for k in a.kernel_shape]
     nd = len(kernel)
@@ -36,7 +36,7 @@ def check_pool_attributes(op: Any) -> None:
             raise Fail(f"{name}: 'pads' must have twice the kernel_shape rank (2 entries per spatial dim), "
                        f"got {len(pads)} for kernel_shape {kernel}")
         if getattr(a, "auto_pad", "NOTSET") == "NOTSET":
-            if any(v < 0 for v in pads):
+            if any(v < 0 for v in pads) and not negative_pads:
                 raise Fail(f"{name}: pad values must be non-negative, got {pads}")
             if any(pads[i] >= kernel[i % nd] for i in range(2 * nd)):
                 raise Fail(f"{name}: pad should be smaller than kernel, got pads {pads} and kernel_shape {kernel}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from onnxjit.compiler.ops.ai_onnx._conv_common import spatial_list
+from onnxjit.compiler.ops.ai_onnx._pool_common import check_pool_attributes
 from onnxjit.compiler.ops.registry import REQUIRED, Fusion, OpDef, register
 
 
@@ -11,6 +12,10 @@ from onnxjit.compiler.ops.registry import REQUIRED, Fusion, OpDef, register
 class MaxUnpool(OpDef):
     fusion = Fusion.OPAQUE
     attrs = {"kernel_shape": REQUIRED, "pads": None, "strides": None}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        check_pool_attributes(self, negative_pads=True)  # at load, as onnxruntime's MaxUnpool does
 
     def reference(self, x: np.ndarray, indices: np.ndarray, output_shape: np.ndarray | None = None) -> np.ndarray:
         nd = x.ndim - 2
