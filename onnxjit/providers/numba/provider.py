@@ -37,6 +37,9 @@ def _c_contiguous(x: Any) -> np.ndarray:
     return arr if arr.flags.c_contiguous else arr.copy(order="C")
 
 
+_run_local = run_control._local  # noqa: SLF001 - read on every run
+
+
 def _writable(x: np.ndarray) -> np.ndarray:
     arr = _c_contiguous(x)
     return arr if arr.flags.writeable else arr.copy()
@@ -382,16 +385,6 @@ class NumbaExecutable:
         with self._guard:
             return self._run(feeds)
 
-    def _lookup(self, key: tuple) -> "_BoundShapes | None":
-        # no lock: get and move_to_end are each atomic, and a binding evicted in between is still whole
-        bound = self._bindings.get(key)
-        if bound is not None:
-            try:
-                self._bindings.move_to_end(key)
-            except KeyError:
-                pass
-        return bound
-
     def _keep(self, key: tuple, bound: "_BoundShapes") -> None:
         with self._table_lock:
             self._bindings[key] = bound
@@ -401,7 +394,7 @@ class NumbaExecutable:
 
     def _run(self, feeds: dict[str, Any]) -> dict[str, Any]:
         plan, layout = self.plan, self.layout
-        control = run_control.active()
+        control = getattr(_run_local, "options", None)  # run_control.active(), inlined
         env: dict[str, Any] = {}
         for n in plan.inputs:
             v = feeds.get(n)
@@ -414,19 +407,25 @@ class NumbaExecutable:
             env.setdefault(n, v)
         shapes = {n: np.shape(v) for n, v in env.items() if isinstance(v, np.ndarray)}
         key = tuple(shapes.get(n) for n in plan.inputs)
-        bound = self._lookup(key) if not self._host else None
-        run_arenas: list[list[np.ndarray]] | None = None
+        bound = self._bindings.get(key) if not self._host else None
+        run_arenas: list[list[np.ndarray]] = []
         if bound is not None:
+            # no lock: get, move_to_end and pop are each atomic; a binding evicted meanwhile is whole
             try:
-                run_arenas = bound.free.pop()  # atomic: each set goes to one run at a time
-            except IndexError:
-                run_arenas = None
-        if run_arenas is None:
-            run_arenas = []
-        try:
-            values: dict[str, Any] = {n: v for n, v in plan.constants.items()}
+                self._bindings.move_to_end(key)
+            except KeyError:
+                pass
+            if bound.free:
+                try:
+                    run_arenas = bound.free.pop()  # each set goes to one run at a time
+                except IndexError:
+                    pass
+        values: dict[str, Any] = {}
+        if bound is None:  # what binding reads (a kept binding needs neither)
+            values = {n: v for n, v in plan.constants.items()}
             for n, c in plan.constants.items():
                 shapes.setdefault(n, c.shape)
+        try:
             bindings: list[SegmentBinding] = []
             for si, seg in enumerate(layout.segments):
                 if bound is not None:
@@ -465,9 +464,8 @@ class NumbaExecutable:
             results = {o: self._output(o, env, last) for o in plan.outputs}
         finally:
             # the work arenas go back for the next run of these shapes (outputs never live in them)
-            if bound is not None:
-                if len(bound.free) < FREE_ARENA_SETS:
-                    bound.free.append(run_arenas)
+            if bound is not None and len(bound.free) < FREE_ARENA_SETS:
+                bound.free.append(run_arenas)
         if bound is None and not self._host:
             self._keep(key, _BoundShapes(bindings, [run_arenas]))
         return results
@@ -523,6 +521,6 @@ class NumbaExecutable:
         if o in env and self.layout.kind.get(o) == "arg":
             v = env[o]
             # an unfed overridable initializer's default is the session's: the caller gets a copy
-            return v.copy() if isinstance(v, np.ndarray) and id(v) in self._default_ids else v
+            return v.copy() if self._default_ids and id(v) in self._default_ids else v
         val = self._materialize(o, env, b)
         return np.array(val, copy=True) if isinstance(val, np.ndarray) else val

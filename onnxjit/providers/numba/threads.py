@@ -21,7 +21,7 @@ import os
 import threading
 
 _lock = threading.Lock()
-_current = threading.local()  # .n: the pool size this thread last set
+_current = threading.local()  # .asked: the count this thread last set (0: the default)
 _workqueue_lock = threading.Lock()  # runs with parallel kernels take turns under 'workqueue'
 _layer: list[str] = []  # Numba's threading layer, once its pool has started
 
@@ -145,9 +145,10 @@ def use_threads(n: int) -> None:
             "NumbaExecutionProvider cannot run in a process forked from one that already used it (its "
             "OpenMP thread pool does not survive fork); use the 'spawn' or 'forkserver' start method of "
             "multiprocessing, or create the first session in the child")
-    n = n if n > 0 else default_threads()
-    if getattr(_current, "n", 0) == n:
+    asked = n
+    if getattr(_current, "asked", None) == asked:  # what this thread set last (0: the default)
         return
+    n = n if n > 0 else default_threads()
     import numba  # noqa: PLC0415
 
     with _lock:
@@ -160,7 +161,7 @@ def use_threads(n: int) -> None:
         if not _layer:
             _layer.append(str(numba.threading_layer()))
         _pool_pid[0] = os.getpid()
-    _current.n = n
+    _current.asked = asked
 
 
 def threading_layer() -> str:
