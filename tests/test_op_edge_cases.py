@@ -148,6 +148,15 @@ def test_arg_keepdims_and_select_last_index(provider: str, op: str, keepdims: in
     assert got.shape == ((2, 1) if keepdims == 1 else (2,))
 
 
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("op", ["ArgMax", "ArgMin"])
+@pytest.mark.parametrize("axis", [2, -3, 7])
+def test_arg_axis_out_of_range_fails(provider: str, op: str, axis: int) -> None:
+    """onnxjit used to wrap the axis (axis % rank); onnxruntime refuses it."""
+    model = _model(op, {"z": None}, {"axis": axis}, 13, out_type=TensorProto.INT64)
+    _same_error(model, {"z": np.zeros((2, 3), np.float32)}, provider, onnxjit.Fail)
+
+
 # --- pooling attributes refused at load -------------------------------------------------------------
 
 POOL_OPSET = 19  # dilations on all three pools (AveragePool since 19, LpPool since 18)

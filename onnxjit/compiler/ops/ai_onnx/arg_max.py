@@ -2,11 +2,14 @@
 import numpy as np
 
 from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+from onnxjit.errors import Fail
 
 
 def arg_extreme(x: np.ndarray, axis: int, keepdims: int, select_last_index: int, find) -> np.ndarray:
     """Shared by ArgMax (find=np.argmax) and ArgMin (find=np.argmin)."""
-    axis = axis % x.ndim
+    if not -max(x.ndim, 1) <= int(axis) < max(x.ndim, 1):
+        raise Fail(f"'axis' must be in [-rank, rank-1] for rank {x.ndim}, got {axis}")  # onnxruntime's check
+    axis = int(axis) % max(x.ndim, 1)
     keepdims = int(keepdims) == 1  # onnxruntime keeps the axis only for exactly 1
     if select_last_index:
         out = (x.shape[axis] - 1) - find(np.flip(x, axis), axis=axis, keepdims=bool(keepdims))
