@@ -112,6 +112,17 @@ def test_reduce_attribute_axes_over_empty_axis(provider: str, op: str) -> None:
     _agree(_model(op, {"x": [2, 0, 6]}, {"axes": [1], "keepdims": 0}, 13), {"x": x}, provider)
 
 
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("op", ["ReduceMean", "ReduceMax", "ReduceProd", "ReduceLogSumExp"])
+@pytest.mark.parametrize("axes", [[2], [-3], [0, 5]])
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
+def test_reduce_axes_out_of_range_fail(provider: str, op: str, axes: list, declared: bool) -> None:
+    """onnxjit used to wrap -3 on a rank-2 input and fail 2 with numpy's error; onnxruntime gives Fail."""
+    init = helper.make_tensor("axes", TensorProto.INT64, [len(axes)], axes)
+    model = _model(op, {"x": [2, 3] if declared else None}, {}, 18, initializers=(init,))
+    _same_error(model, {"x": np.ones((2, 3), np.float32)}, provider, onnxjit.Fail)
+
+
 # --- keepdims other than 0 or 1 ---------------------------------------------------------------------
 
 KEEPDIMS = [0, 1, 2, 5, -3, 2**31 - 1]

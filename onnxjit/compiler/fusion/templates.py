@@ -319,7 +319,7 @@ def bind_step(step: Step, shapes: list[tuple[int, ...]], values: dict[str, np.nd
         if not axes:
             axes = [] if p["noop"] else list(range(len(x)))
         if any(not -len(x) <= int(v) < max(len(x), 1) for v in axes):
-            raise InvalidArgument(f"{_name(step)}: axes {list(axes)} must be in [-rank, rank-1] for rank {len(x)}")
+            raise Fail(f"{_name(step)}: axes {list(axes)} must be in [-rank, rank-1] for rank {len(x)}")  # as onnxruntime
         axes = sorted({_norm_axis(int(v), len(x)) for v in axes})
         if not axes:
             return [x], [int(np.prod(x)), 1, 1, 0]

@@ -16,11 +16,15 @@ from onnxjit.compiler import prims
 from onnxjit.compiler.ops.ai_onnx._norm_common import compute_dtype
 from onnxjit.compiler.ops.registry import Fusion, OpDef
 from onnxjit.compiler.prims import Expr, Prim
+from onnxjit.errors import Fail
 
 
 
 def normalize_axes(axes: Any, ndim: int) -> tuple[int, ...]:
-    """Sorted, non-negative, de-duplicated axes."""
+    """Sorted, non-negative, de-duplicated axes; one outside [-rank, rank-1] fails, as in onnxruntime."""
+    bad = [int(a) for a in axes if not -ndim <= int(a) < max(ndim, 1)]
+    if bad:
+        raise Fail(f"axes {[int(a) for a in axes]} must be in [-rank, rank-1] for rank {ndim}")
     return tuple(sorted({int(a) + ndim if int(a) < 0 else int(a) for a in axes}))
 
 
