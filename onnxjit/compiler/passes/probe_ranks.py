@@ -5,6 +5,10 @@ onnx's inference loses the rank of a Reshape whose target shape is computed from
 symbolic dims. The rank of such a value almost never depends on the dims' values, so this pass runs
 the values' ancestors once with the reference kernels on a small input whose symbolic dims are pinned
 to distinct numbers, and records for each unknown value only its dtype and rank (every dim unknown).
+Integer and boolean inputs are fed ones, which are not their values: a node that reads an integer or
+boolean value computed from them may give another rank for real data (ReduceSum's axes, Reshape's target, Slice's
+bounds fed at run time), so its outputs' ranks are not recorded, unless the op's output ranks follow
+from its inputs' ranks alone (elementwise ops, Gather, Shape, Size).
 Compiled kernels then specialise on that rank; sizes come from the real shapes at bind time, where a
 rank that does not hold raises an error naming the value.
 """
@@ -17,10 +21,12 @@ from onnx import TypeProto, helper
 
 from onnxjit.compiler.dtypes import to_numpy_dtype
 from onnxjit.compiler.ir import Graph, ValueInfo, subgraphs, topological_order
-from onnxjit.compiler.ops.registry import lookup
+from onnxjit.compiler.ops.registry import Fusion, lookup
 
 PROBE_DIMS = (3, 5, 7, 11, 13, 17, 19, 23)
 MAX_PROBE_ELEMENTS = 1 << 22
+_SHAPE_READERS = frozenset({"Shape", "Size"})  # read an input's shape, never its values
+_RANK_FROM_RANKS = _SHAPE_READERS | {"Gather", "GatherElements", "Identity"}
 
 
 def _tensor_known(vi: ValueInfo | None) -> bool:
@@ -72,6 +78,8 @@ def probe_ranks(graph: Graph, opsets: dict[str, int]) -> int:
     if feeds is None:
         return 0
     values: dict[str, object] = {**graph.initializers, **feeds}
+    # values whose contents stand in for data the probe does not have (see the module docstring)
+    made_up = {n for n, v in feeds.items() if not np.issubdtype(v.dtype, np.floating)}
     filled = 0
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
@@ -86,13 +94,19 @@ def probe_ranks(graph: Graph, opsets: dict[str, int]) -> int:
                 outs = cls(node, opset).run([values[i] if i else None for i in node.inputs])
             except Exception:  # noqa: BLE001 - the probe is advisory; run time names real errors
                 continue
+            reads_made_up = any(i in made_up for i in node.inputs)
+            rank_unsure = reads_made_up and node.op_type not in _RANK_FROM_RANKS \
+                and cls.fusion is not Fusion.ELEMENTWISE
             for name, val in zip(node.outputs, outs):
                 if isinstance(val, np.generic):
                     val = np.asarray(val)
                 if not name or not isinstance(val, np.ndarray):
                     continue
+                if reads_made_up and node.op_type not in _SHAPE_READERS \
+                        and not np.issubdtype(val.dtype, np.floating):
+                    made_up.add(name)  # float results of made-up data decide no rank downstream
                 values[name] = val
-                if name in missing:
+                if name in missing and not rank_unsure:
                     graph.value_info[name] = ValueInfo(name, _rank_only_type(val))
                     filled += 1
     return filled
