@@ -33,7 +33,9 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 KEY_FILE = "hmac.key"
 _lock = threading.Lock()
@@ -214,6 +216,18 @@ def private_root() -> Path:
                 raise RuntimeException(f"onnxjit: no usable cache folder and no temporary folder either: {exc}") from exc
             atexit.register(shutil.rmtree, str(_private[0]), True)
         return _private[0]
+
+
+def in_root_or_private(root: Path, use: Callable[[Path], T]) -> T:
+    """`use(root)`; when writing there fails after all (disk full, gone read-only, ...), a warning and
+    `use` again on this process's private root."""
+    try:
+        return use(root)
+    except OSError as exc:
+        private = private_root()
+        warnings.warn(f"onnxjit: the cache folder {str(root)!r} cannot be used ({exc}); compiling in a "
+                      f"private temporary folder instead ({private})", CacheWarning, stacklevel=3)
+        return use(private)
 
 
 def secret_key(root: Path) -> bytes:

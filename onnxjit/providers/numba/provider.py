@@ -119,15 +119,7 @@ class NumbaExecutable:
         self.key = cache.cache_key(self.module_info.source, *_versions())
         root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
         with cache.private_umask():  # what Numba writes into the cache is the user's alone
-            try:
-                self._import_modules(root)
-            except OSError as exc:  # the cache cannot be written after all (full, gone read-only, ...)
-                import warnings  # noqa: PLC0415
-
-                private = cache.private_root()
-                warnings.warn(f"onnxjit: the cache folder {str(root)!r} cannot be used ({exc}); compiling in a "
-                              f"private temporary folder instead ({private})", cache.CacheWarning, stacklevel=2)
-                self._import_modules(private)
+            cache.in_root_or_private(root, self._import_modules)
             self._misses_before = self._cache_misses()
             self.compile_seconds = self.compile(provider_options.get("progress"))
         self.from_cache = not self.written and self.compiled_kernels() == 0

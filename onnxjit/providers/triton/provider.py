@@ -75,15 +75,7 @@ class TritonExecutable:
         self.module_info = render_triton(self.plan, self.layout, GenOptions("tf32" if tf32 else "ieee"))
         self.key = cache.cache_key(self.module_info.source, *_versions(self.device))
         root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
-        try:
-            self._import_module(root)
-        except OSError as exc:  # the cache cannot be written after all (full, gone read-only, ...)
-            import warnings  # noqa: PLC0415
-
-            private = cache.private_root()
-            warnings.warn(f"onnxjit: the cache folder {str(root)!r} cannot be used ({exc}); compiling in a "
-                          f"private temporary folder instead ({private})", cache.CacheWarning, stacklevel=2)
-            self._import_module(private)
+        cache.in_root_or_private(root, self._import_module)
         self.launchers = {k: getattr(self.module, c.launcher) for k, c in self.module_info.calls.items()}
         self._host = {k: host_op(self.plan, self.model, k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self._shape_steps = shape_steps_per_segment(self.plan)
