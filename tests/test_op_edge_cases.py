@@ -306,3 +306,28 @@ def test_gemm_declared_matrices_still_agree(provider: str) -> None:
     rng = np.random.default_rng(5)
     feeds = {"a": rng.random((3, 5), dtype=np.float32), "b": rng.random((5, 4), dtype=np.float32)}
     _agree(_model("Gemm", {"a": [3, 5], "b": [5, 4]}, {"alpha": 0.5}, 13), feeds, provider)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS[:2])
+@pytest.mark.parametrize("axis", [-2**31, 3, -4, 2**40])
+def test_gather_axis_out_of_range_refused(provider: str, axis: int) -> None:
+    """onnxruntime refuses a Gather axis outside [-rank, rank-1]; the CPU reference wrapped it (fuzz)."""
+    idx = helper.make_tensor("idx", TensorProto.INT64, [2], [0, 1])
+    model = _model("Gather", {"x": [2, 3, 4]}, {"axis": axis}, 13, initializers=(idx,))
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    assert isinstance(_ort(model, {"x": x}), Exception)
+    with pytest.raises(onnxjit.OnnxJitError, match="axis"):
+        onnxjit.InferenceSession(model.SerializeToString(), providers=[provider]).run(None, {"x": x})
+
+
+@pytest.mark.parametrize("provider", PROVIDERS[:2])
+@pytest.mark.parametrize("bias_shape", [[0, 1], [0], [2, 6]])
+def test_layer_norm_bias_that_does_not_broadcast_to_x_refused(provider: str, bias_shape: list[int]) -> None:
+    """A bias that does not stretch to X's shape (an empty one among them) is refused: the CPU
+    reference broadcast X down to an empty result, which the fuzz harness caught."""
+    scale = helper.make_tensor("scale", FLOAT, [6], np.ones(6, np.float32))
+    bias = helper.make_tensor("bias", FLOAT, bias_shape, np.zeros(int(np.prod(bias_shape)), np.float32))
+    model = _model("LayerNormalization", {"x": [3, 1, 6]}, {"axis": -1}, 17, initializers=(scale, bias))
+    x = np.random.default_rng(0).standard_normal((3, 1, 6)).astype(np.float32)
+    with pytest.raises(onnxjit.OnnxJitError):
+        onnxjit.InferenceSession(model.SerializeToString(), providers=[provider]).run(None, {"x": x})

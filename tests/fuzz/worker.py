@@ -146,6 +146,19 @@ def run_onnxjit(data: bytes, feed: dict | None, providers: list[str]) -> dict[st
     return {"status": "ok", "stage": "run", "outputs": outs}
 
 
+def without_value_info(data: bytes) -> bytes:
+    """The model with its declared value_info (the main graph's) removed; `data` itself if it does
+    not parse."""
+    import onnx
+
+    try:
+        model = onnx.load_from_string(data)
+        del model.graph.value_info[:]
+        return model.SerializeToString()
+    except Exception:  # noqa: BLE001
+        return data
+
+
 def run_reference(data: bytes, feed: dict) -> list | None:
     """onnx's reference evaluator's outputs, or None when it refuses the model."""
     import onnx
@@ -204,7 +217,8 @@ def classify(ort_res: dict, jit: dict, oracles: list[tuple[str, list]], fed: boo
     both-reject   both refuse the model (at load or at run)
     only-ort-accepts / only-onnxjit-accepts
     only-onnxjit-wrong  onnxruntime refuses, onnxjit runs, and its result disagrees with an oracle
-                  (onnx's reference evaluator, else the other onnxjit configuration)
+                  (onnxruntime on the model without its value_info, else onnx's reference
+                  evaluator, else the other onnxjit configuration)
     *-load        the same where no feed could be built (only loading was compared)"""
     if jit["status"] == "untyped":
         e = jit["error"]
@@ -254,16 +268,23 @@ def evaluate(run_seed: int, idx: int, emit) -> dict[str, Any]:
     for name, providers in JIT_CONFIGS.items():
         emit({"idx": idx, "stage": f"onnxjit:{name}"})
         jits[name] = run_onnxjit(mutant.data, feed, providers)
-    oracles: dict[str, list] = {}
+    oracles: list[tuple[str, list]] = []
     if ort_res["status"] != "ok" and feed is not None and any("outputs" in j for j in jits.values()):
-        emit({"idx": idx, "stage": "reference"})
-        ref = run_reference(mutant.data, feed)
-        if ref is not None:
-            oracles["onnx.reference"] = ref
+        # onnxjit never trusts declared value_info (onnxruntime may refuse a model over it): onnxruntime
+        # on the model without it is the first oracle, onnx's reference evaluator the next
+        emit({"idx": idx, "stage": "ort-undeclared"})
+        relaxed = run_ort(without_value_info(mutant.data), feed)
+        if relaxed["status"] == "ok":
+            oracles.append(("onnxruntime (value_info dropped)", relaxed["outputs"]))
+        else:
+            emit({"idx": idx, "stage": "reference"})
+            ref = run_reference(mutant.data, feed)
+            if ref is not None:
+                oracles.append(("onnx.reference", ref))
     classes = {}
     for name, jit in jits.items():
         others = [(f"onnxjit {o}", j["outputs"]) for o, j in jits.items() if o != name and "outputs" in j]
-        order = ([("onnx.reference", oracles["onnx.reference"])] if oracles else []) + others[:1]
+        order = oracles + others[:1]
         # the Numba configuration answers to the CPU one when no other oracle ran; not the reverse
         if not oracles and name == "cpu":
             order = []

@@ -3,6 +3,7 @@ import numpy as np
 
 from onnxjit.compiler.ops.ai_onnx._norm_common import stash_dtype
 from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+from onnxjit.errors import Fail
 
 
 @register("LayerNormalization", since=17)
@@ -13,6 +14,9 @@ class LayerNormalization(OpDef):
     def reference(self, x: np.ndarray, scale: np.ndarray, bias: np.ndarray | None = None):
         axis = self.a.axis + x.ndim if self.a.axis < 0 else self.a.axis
         axes = tuple(range(axis, x.ndim))
+        for name, p in (("Scale", scale), ("B", bias)):
+            if p is not None and not _broadcasts_to(p.shape, x.shape):
+                raise Fail(f"LayerNormalization: {name} of shape {p.shape} does not broadcast to X's {x.shape}")
         xs = x.astype(stash_dtype(x.dtype, self.a.stash_type))
         mean = np.mean(xs, axis=axes, keepdims=True)
         diff = xs - mean
@@ -22,3 +26,8 @@ class LayerNormalization(OpDef):
         if bias is not None:
             y = y + bias
         return y.astype(x.dtype), mean.astype(x.dtype), inv_std.astype(x.dtype)
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Unidirectional broadcasting: `shape` stretches to `target` without changing it."""
+    return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
