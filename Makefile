@@ -1,7 +1,7 @@
 # Two set-up commands for a fresh machine: `make run` and `make test`.
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
-PROVIDER ?= CPUExecutionProvider
+PROVIDER ?= ReferenceExecutionProvider
 JOBS    ?= 2
 
 .PHONY: install run test conformance bench clean

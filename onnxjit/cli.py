@@ -61,7 +61,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     """Print the kernel plan (and with --code the generated source) of a model."""
     import onnxjit
 
-    sess = onnxjit.InferenceSession(args.model, providers=[args.provider, "CPUExecutionProvider"])
+    sess = onnxjit.InferenceSession(args.model, providers=[args.provider, "ReferenceExecutionProvider"])
     ex = sess.executable
     plan = getattr(ex, "plan", None)
     if plan is None:
@@ -143,7 +143,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         so.add_session_config_entry("onnxjit.cache_dir", os.path.abspath(args.output))
     t0 = time.perf_counter()
     sess = onnxjit.InferenceSession(args.model, so, providers=[(args.provider, {"progress": ProgressBar("compile")}),
-                                                                "CPUExecutionProvider"])
+                                                                "ReferenceExecutionProvider"])
     stats = sess.compile_stats()
     known = {i.name for i in sess.get_inputs()}
     unknown = sorted(set(shapes) - known)

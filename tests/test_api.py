@@ -236,10 +236,24 @@ def test_providers_and_options(two_output_model) -> None:
 
 def test_default_providers_start_with_the_best_available(two_output_model) -> None:
     sess = onnxjit.InferenceSession(two_output_model.SerializeToString())
-    assert sess.get_providers()[-1] == "CPUExecutionProvider"
+    assert sess.get_providers()[-1] == "ReferenceExecutionProvider"
     assert set(sess.get_providers()) <= set(onnxjit.get_available_providers())
     if "NumbaExecutionProvider" in onnxjit.get_available_providers():
-        assert sess.get_providers() == ["NumbaExecutionProvider", "CPUExecutionProvider"]
+        assert sess.get_providers() == ["NumbaExecutionProvider", "ReferenceExecutionProvider"]
+
+
+def test_cpu_provider_name_runs_compiled_kernels(two_output_model) -> None:
+    """Code written for onnxruntime passes providers=["CPUExecutionProvider"]: it gets the compiled CPU
+    kernels (the reference kernels only behind them), and sees the name it asked for."""
+    sess = onnxjit.InferenceSession(two_output_model.SerializeToString(), providers=CPU)
+    assert sess.get_providers() == CPU
+    assert type(sess.executable).__name__ == "NumbaExecutable"
+    ref = onnxjit.InferenceSession(two_output_model.SerializeToString(), providers=["ReferenceExecutionProvider"])
+    assert ref.get_providers() == ["ReferenceExecutionProvider"]
+    assert type(ref.executable).__name__ == "GraphInterpreter"
+    x = np.linspace(-1, 1, 6, dtype=np.float32)
+    for a, b in zip(sess.run(None, {"x": x}), ref.run(None, {"x": x})):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
 def test_run_none_returns_list_of_arrays_and_output_subsets(two_output_model) -> None:

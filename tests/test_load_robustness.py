@@ -21,7 +21,7 @@ from onnxjit.compiler.prims import Expr
 ort = pytest.importorskip("onnxruntime")
 
 F, I64 = TensorProto.FLOAT, TensorProto.INT64
-NUMBA, CPU, TRITON = "NumbaExecutionProvider", "CPUExecutionProvider", "TritonExecutionProvider"
+NUMBA, CPU, TRITON = "NumbaExecutionProvider", "ReferenceExecutionProvider", "TritonExecutionProvider"
 
 
 def _model(nodes, inputs, outputs, inits=(), opset=17, ir_version=8) -> onnx.ModelProto:

@@ -23,7 +23,7 @@ from onnx import TensorProto, helper
 
 import onnxjit
 
-PROVIDERS = ["CPUExecutionProvider", "NumbaExecutionProvider", "TritonExecutionProvider"]
+PROVIDERS = ["ReferenceExecutionProvider", "NumbaExecutionProvider", "TritonExecutionProvider"]
 FLOAT = TensorProto.FLOAT
 
 
@@ -59,7 +59,7 @@ def _triton_interpreter(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
 
 
 def _jit(model: onnx.ModelProto, feeds: dict, provider: str) -> np.ndarray:
-    chain = [provider] if provider == "CPUExecutionProvider" else [provider, "CPUExecutionProvider"]
+    chain = [provider] if provider == "ReferenceExecutionProvider" else [provider, "ReferenceExecutionProvider"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sess = onnxjit.InferenceSession(model.SerializeToString(), providers=chain)
@@ -197,7 +197,7 @@ def test_pool_bad_attributes_refused_at_load(provider: str, op: str, attrs: dict
     assert isinstance(_ort(model, {"x": np.zeros((1, 1, 4, 4), np.float32)}), onnxruntime.capi.onnxruntime_pybind11_state.Fail)
     with warnings.catch_warnings(), pytest.raises(onnxjit.Fail):
         warnings.simplefilter("ignore")
-        chain = [provider] if provider == "CPUExecutionProvider" else [provider, "CPUExecutionProvider"]
+        chain = [provider] if provider == "ReferenceExecutionProvider" else [provider, "ReferenceExecutionProvider"]
         onnxjit.InferenceSession(model.SerializeToString(), providers=chain)  # at load, not at run
 
 
@@ -228,7 +228,7 @@ def test_max_unpool_attributes(provider: str, attrs: dict, valid: bool) -> None:
         assert type(want).__name__ == "Fail", want
         with warnings.catch_warnings(), pytest.raises(onnxjit.Fail):
             warnings.simplefilter("ignore")
-            chain = [provider] if provider == "CPUExecutionProvider" else [provider, "CPUExecutionProvider"]
+            chain = [provider] if provider == "ReferenceExecutionProvider" else [provider, "ReferenceExecutionProvider"]
             onnxjit.InferenceSession(model.SerializeToString(), providers=chain)  # at load
 
 

@@ -19,7 +19,7 @@ from onnxjit.providers.numba import threads as numba_threads
 
 ort = pytest.importorskip("onnxruntime")
 
-NUMBA, CPU, TRITON = "NumbaExecutionProvider", "CPUExecutionProvider", "TritonExecutionProvider"
+NUMBA, CPU, TRITON = "NumbaExecutionProvider", "ReferenceExecutionProvider", "TritonExecutionProvider"
 F = TensorProto.FLOAT
 TERMINATE = "Exiting due to terminate flag being set to true."
 

@@ -107,7 +107,7 @@ def test_cnn_matches_onnxruntime(cnn_path: Path, provider: str) -> None:
 
 
 def test_transformer_encoder_input_shape_is_symbolic(encoder_path: Path) -> None:
-    sess = onnxjit.InferenceSession(str(encoder_path), providers=["CPUExecutionProvider"])
+    sess = onnxjit.InferenceSession(str(encoder_path), providers=["ReferenceExecutionProvider"])
     assert sess.get_inputs()[0].shape == ["batch", SEQ, D_MODEL]
 
 

@@ -48,7 +48,7 @@ def _vi(name, shape, dtype=F):
 
 def _compare(model, feeds, host_steps: int | None = 0, rtol=RTOL, atol=ATOL) -> onnxjit.InferenceSession:
     data = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
-    sess = onnxjit.InferenceSession(data, providers=[TRITON, "CPUExecutionProvider"])
+    sess = onnxjit.InferenceSession(data, providers=[TRITON, "ReferenceExecutionProvider"])
     assert sess.get_providers()[0] == TRITON
     if host_steps is not None:
         assert len(sess.executable.plan.host_steps) == host_steps, sess.executable.describe()
@@ -238,7 +238,7 @@ def test_iobinding_device_buffers_by_pointer_and_ortvalue():
     """Inputs bound by device pointer (a torch tensor, as with onnxruntime's CUDA example) and as an
     OrtValue; one output written straight into a bound device buffer, one allocated by the session."""
     model = _two_output_model()
-    sess = onnxjit.InferenceSession(model.SerializeToString(), providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
+    sess = onnxjit.InferenceSession(model.SerializeToString(), providers=["CUDAExecutionProvider", "ReferenceExecutionProvider"])
     ref = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     dev = sess.executable.device.torch_device  # cuda, or the interpreter's cpu stand-in
     x = torch.from_numpy(_rand(3, 8)).to(dev)
@@ -286,7 +286,7 @@ def test_iobinding_checks_inputs_like_run():
 
 
 def test_iobinding_on_the_cpu_provider():
-    sess = onnxjit.InferenceSession(_two_output_model().SerializeToString(), providers=["CPUExecutionProvider"])
+    sess = onnxjit.InferenceSession(_two_output_model().SerializeToString(), providers=["ReferenceExecutionProvider"])
     io = sess.io_binding()
     io.bind_cpu_input("x", _rand(2, 8))
     out = onnxjit.OrtValue.ortvalue_from_shape_and_type([2, 4], np.float32)

@@ -23,7 +23,7 @@ ort = pytest.importorskip("onnxruntime")
 import onnxjit  # noqa: E402
 
 F, I64 = TensorProto.FLOAT, TensorProto.INT64
-NUMBA, CPU, TRITON = "NumbaExecutionProvider", "CPUExecutionProvider", "TritonExecutionProvider"
+NUMBA, CPU, TRITON = "NumbaExecutionProvider", "ReferenceExecutionProvider", "TritonExecutionProvider"
 ROOT = Path(__file__).resolve().parent.parent
 
 # Runs each (model, feeds) case with onnxjit in this child and writes the outputs or the error class.

@@ -10,11 +10,15 @@ from onnxjit.compiler.ir import Model
 class ProviderName(str, enum.Enum):
     NUMBA = "NumbaExecutionProvider"
     TRITON = "TritonExecutionProvider"
-    CPU = "CPUExecutionProvider"
+    REFERENCE = "ReferenceExecutionProvider"
 
 
-# Names other runtimes use for the same providers.
-ALIASES: dict[str, ProviderName] = {"CUDAExecutionProvider": ProviderName.TRITON}
+# onnxruntime's names, taken for the providers that do their job here: the GPU is Triton's, and the
+# CPU is the compiled Numba provider's (code written for onnxruntime passes "CPUExecutionProvider"
+# and means "run on the CPU", not "run slowly"). The numpy reference kernels answer only to their
+# own name, and run whatever the chosen providers do not take.
+CPU_ALIAS = "CPUExecutionProvider"
+ALIASES: dict[str, ProviderName] = {"CUDAExecutionProvider": ProviderName.TRITON, CPU_ALIAS: ProviderName.NUMBA}
 
 
 class Executable(Protocol):

@@ -4,9 +4,11 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from onnxjit.providers.base import ALIASES, ProviderName
+from onnxjit.providers.base import ALIASES, CPU_ALIAS, ProviderName
 
-ALL_PROVIDERS = [p.value for p in (ProviderName.TRITON, ProviderName.NUMBA, ProviderName.CPU)]
+# every name a session takes: onnxjit's three providers and onnxruntime's CPU name (the Numba
+# provider answers to it; see providers/base.py ALIASES)
+ALL_PROVIDERS = [ProviderName.TRITON.value, ProviderName.NUMBA.value, CPU_ALIAS, ProviderName.REFERENCE.value]
 
 
 def gpu_available() -> bool:
@@ -41,7 +43,8 @@ def available_providers() -> list[str]:
         out.append(ProviderName.TRITON.value)
     if numba_available():
         out.append(ProviderName.NUMBA.value)
-    out.append(ProviderName.CPU.value)
+    out.append(CPU_ALIAS)  # always: the Numba provider where numba imports, else the reference kernels
+    out.append(ProviderName.REFERENCE.value)
     return out
 
 
@@ -50,7 +53,7 @@ def resolve(providers: list[Any] | None, provider_options: list[dict] | None) ->
     available = available_providers()
     if providers is None:
         # the compiled CPU provider first, the reference kernels for whatever it does not take
-        names: list[tuple[str, dict]] = [(p.value, {}) for p in (ProviderName.NUMBA, ProviderName.CPU)
+        names: list[tuple[str, dict]] = [(p.value, {}) for p in (ProviderName.NUMBA, ProviderName.REFERENCE)
                                          if p.value in available]
     else:
         if provider_options is not None and len(provider_options) != len(providers):
@@ -74,15 +77,32 @@ def resolve(providers: list[Any] | None, provider_options: list[dict] | None) ->
                 warnings.warn(f"Specified provider '{name}' is not in available provider names."
                               f"Available providers: '{', '.join(available)}'", stacklevel=3)
                 continue
+        if name == CPU_ALIAS and canonical.value not in available:
+            warnings.warn(f"{CPU_ALIAS} runs the numpy reference kernels here: the Numba provider is not "
+                          f"available ({_unavailable_reason(canonical)})", stacklevel=3)
+            canonical = ProviderName.REFERENCE
         if canonical.value not in available:
             warnings.warn(f"{name} is not available on this machine ({_unavailable_reason(canonical)}); "
                           "falling back to the next provider.", stacklevel=3)
             continue
         if all(c is not canonical for c, _ in out):
             out.append((canonical, opts))
-    if all(c is not ProviderName.CPU for c, _ in out):
-        out.append((ProviderName.CPU, {}))
+    if not out and providers is not None:  # nothing named is usable: the default, never only the slow kernels
+        return resolve(None, None)
+    if all(c is not ProviderName.REFERENCE for c, _ in out):
+        out.append((ProviderName.REFERENCE, {}))
     return out
+
+
+def shown_names(requested: list[Any] | None, resolved: list[tuple[ProviderName, dict]]) -> list[str]:
+    """What get_providers() reports, one name per entry of `resolved`: onnxjit's own names, except that a
+    session asked for "CPUExecutionProvider" (and not for Numba or the reference kernels by name)
+    reports that name for its CPU part, the compiled kernels and the reference kernels behind them, as
+    code written for onnxruntime expects."""
+    asked = {p[0] if isinstance(p, tuple) else p for p in requested or ()}
+    cpu = (ProviderName.NUMBA, ProviderName.REFERENCE)
+    as_cpu = CPU_ALIAS in asked and not asked & {p.value for p in cpu}
+    return [CPU_ALIAS if as_cpu and p in cpu else p.value for p, _ in resolved]
 
 
 def _unavailable_reason(provider: ProviderName) -> str:

@@ -91,6 +91,7 @@ class InferenceSession:
         self._declared_dim_params = _declared_dim_params(proto)
         self._providers = prov.resolve(list(providers) if providers is not None else None,
                                        list(provider_options) if provider_options is not None else None)
+        self._provider_names = prov.shown_names(providers, self._providers)
         entry = self._plan_entry(proto)
         state = None
         if entry is not None:
@@ -251,10 +252,13 @@ class InferenceSession:
                              version=m.model_version, custom_metadata_map=dict(m.metadata_props))
 
     def get_providers(self) -> list[str]:
-        return [p.value for p, _ in self._providers]
+        return list(dict.fromkeys(self._provider_names))
 
     def get_provider_options(self) -> dict[str, dict[str, str]]:
-        return {p.value: {str(k): str(v) for k, v in o.items()} for p, o in self._providers}
+        out: dict[str, dict[str, str]] = {}
+        for name, (_, o) in zip(self._provider_names, self._providers):
+            out.setdefault(name, {str(k): str(v) for k, v in o.items()})
+        return out
 
     def get_session_options(self) -> SessionOptions:
         return self._sess_options
@@ -262,6 +266,7 @@ class InferenceSession:
     def set_providers(self, providers: Sequence[Any] | None = None, provider_options: Sequence[dict] | None = None) -> None:
         self._providers = prov.resolve(list(providers) if providers is not None else None,
                                        list(provider_options) if provider_options is not None else None)
+        self._provider_names = prov.shown_names(providers, self._providers)
         self._executable = self._prepare()
 
     def disable_fallback(self) -> None:

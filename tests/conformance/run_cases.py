@@ -31,7 +31,7 @@ def _use_triton() -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", action="append", default=[], help="run cases whose name contains this (repeatable)")
-    ap.add_argument("--provider", default="CPUExecutionProvider")
+    ap.add_argument("--provider", default="ReferenceExecutionProvider")
     ap.add_argument("-v", action="store_true", help="print the full traceback of failures")
     ap.add_argument("--summary-only", action="store_true")
     ap.add_argument("--failures-out", help="write 'name: error' lines of failures to this file")
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = node_cases()
     names = sorted(n for n in cases if not args.k or any(k in n for k in args.k))
     known = expected_failures(args.provider)
-    providers = [args.provider] if args.provider == "CPUExecutionProvider" else [args.provider, "CPUExecutionProvider"]
+    providers = [args.provider] if args.provider == "ReferenceExecutionProvider" else [args.provider, "ReferenceExecutionProvider"]
     passed, failures = 0, []
     t0 = time.time()
     for name in names:

@@ -13,12 +13,12 @@ import pytest
 from tests.conformance.cases import FAILURES_DIR, expected_failures, node_cases, run_case
 
 # Providers the node cases run on; extend as providers land (each has its own expected-failures file).
-PROVIDERS = ["CPUExecutionProvider", "NumbaExecutionProvider", "TritonExecutionProvider"]
+PROVIDERS = ["ReferenceExecutionProvider", "NumbaExecutionProvider", "TritonExecutionProvider"]
 
 
 def _provider_chain(provider: str) -> list[str]:
     """The providers list a session gets: the provider under test, then CPU for what it does not take."""
-    return [provider] if provider == "CPUExecutionProvider" else [provider, "CPUExecutionProvider"]
+    return [provider] if provider == "ReferenceExecutionProvider" else [provider, "ReferenceExecutionProvider"]
 
 
 def _params() -> list:

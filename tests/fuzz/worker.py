@@ -23,7 +23,7 @@ os.environ.setdefault("ONNXJIT_CACHE_DIR", str(REPO / ".onnxjit_cache"))
 
 # the CPU configuration first: memory the Numba one corrupts then shows up in a later mutant, never
 # as this mutant's CPU crash
-JIT_CONFIGS = {"cpu": ["CPUExecutionProvider"], "numba": ["NumbaExecutionProvider", "CPUExecutionProvider"]}
+JIT_CONFIGS = {"cpu": ["ReferenceExecutionProvider"], "numba": ["NumbaExecutionProvider", "ReferenceExecutionProvider"]}
 MAX_FEED_DIM = 64
 MAX_FEED_ELEMS = 100_000
 RTOL, ATOL = 1e-3, 1e-4

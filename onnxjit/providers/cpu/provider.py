@@ -1,4 +1,4 @@
-"""CPUExecutionProvider: the numpy reference kernels, node by node."""
+"""ReferenceExecutionProvider: the numpy reference kernels, node by node (the fallback for what the compiled providers do not take)."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +9,7 @@ from onnxjit.providers.cpu.interpreter import GraphInterpreter
 
 
 class CPUProvider:
-    name = ProviderName.CPU
+    name = ProviderName.REFERENCE
 
     def prepare(self, model: Model, options: dict[str, Any]) -> GraphInterpreter:
         return GraphInterpreter(model.graph, model.opsets)
