@@ -1,4 +1,4 @@
-"""Runs a graph node by node with the ops' numpy reference kernels (CPUExecutionProvider)."""
+"""Runs a graph node by node with the ops' numpy reference kernels (ReferenceExecutionProvider)."""
 from __future__ import annotations
 
 from typing import Any
