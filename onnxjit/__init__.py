@@ -9,8 +9,10 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from onnxjit import errors
-from onnxjit.errors import (EngineError, EPFail, Fail, InvalidArgument, InvalidGraph, InvalidProtobuf,
-                            ModelLoaded, NoModel, NoSuchFile, NotImplemented, OnnxJitError, RuntimeException)
+from onnxjit.errors import (DeviceReset, EngineError, EPFail, Fail, InvalidArgument, InvalidGraph, InvalidProtobuf,
+                            ModelLoadCanceled, ModelLoaded, ModelRequiresCompilation, NoModel, NoSuchFile, NotFound,
+                            NotImplemented, OnnxJitError, OrtRuntimeError, RuntimeException)
+from onnxjit import capi  # onnxruntime's module path for the exceptions: onnxjit.capi.onnxruntime_pybind11_state
 from onnxjit.runtime.metadata import ModelMetadata, NodeArg
 from onnxjit.runtime.options import (ExecutionMode, ExecutionOrder, GraphOptimizationLevel, OrtAllocatorType,
                                      OrtMemType, OrtSparseFormat, RunOptions, SessionOptions)
@@ -20,6 +22,10 @@ from onnxjit.runtime.ortvalue import OrtValue
 from onnxjit.runtime.providers import ALL_PROVIDERS as _ALL, available_providers as _available
 
 version = __version__
+package_name = "onnxjit"
+# onnxruntime keeps here the exception its native module raised on import (None when it loaded);
+# onnxjit has no native module, so there is never one
+import_capi_exception: Exception | None = None
 
 
 def get_available_providers() -> list[str]:
@@ -62,6 +68,23 @@ def set_default_logger_verbosity(level: int) -> None:
 
 
 _logger_state: dict[str, int] = {"severity": 2, "verbosity": 0}
+
+
+def print_debug_info() -> None:
+    """Print what helps debugging: onnxjit's version, the platform, and the versions of the packages
+    that compile and run the kernels."""
+    import platform  # noqa: PLC0415
+    from importlib.metadata import PackageNotFoundError, version as _pkg_version  # noqa: PLC0415
+
+    print(f"{package_name} version: {__version__}")
+    print("platform:", platform.platform())
+    print("python:", platform.python_version())
+    for pkg in ("numpy", "onnx", "numba", "llvmlite", "triton", "torch"):
+        try:
+            print(f"{pkg}=={_pkg_version(pkg)}")
+        except PackageNotFoundError:
+            print(f"{pkg}: not installed")
+    print("available providers:", ", ".join(get_available_providers()))
 
 
 def disable_telemetry_events() -> None:
