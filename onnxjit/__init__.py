@@ -51,12 +51,12 @@ def get_build_info() -> str:
     return f"onnxjit {__version__} (numba CPU JIT, triton GPU JIT)"
 
 
-_seed: list[int | None] = [None]
-
-
 def set_seed(seed: int) -> None:
-    """Seed for the random-number ops (RandomNormal, Bernoulli, ...) that have no seed attribute."""
-    _seed[0] = int(seed)
+    """Seed the random-number ops (RandomNormal, Bernoulli, ...) without a seed attribute in the
+    sessions created after this call: the same seed gives the same numbers (see ops/ai_onnx/_random.py)."""
+    from onnxjit.compiler.ops.ai_onnx._random import set_seed as _set_op_seed
+
+    _set_op_seed(seed)
 
 
 def set_default_logger_severity(level: int) -> None:

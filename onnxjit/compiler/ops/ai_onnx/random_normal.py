@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from onnxjit.compiler.ops.ai_onnx._random import generator, out_dtype
-from onnxjit.compiler.ops.registry import REQUIRED, Fusion, OpDef, register
+from onnxjit.compiler.ops.ai_onnx._random import RandomOp, out_dtype
+from onnxjit.compiler.ops.registry import REQUIRED, Fusion, register
 
 
 @register("RandomNormal", since=1)
-class RandomNormal(OpDef):
+class RandomNormal(RandomOp):
     fusion = Fusion.OPAQUE
-    deterministic = False
     attrs = {"dtype": 1, "mean": 0.0, "scale": 1.0, "seed": None, "shape": REQUIRED}
 
     def reference(self) -> np.ndarray:
-        rng = generator(self.a.seed)
+        rng = self.rng
         y = rng.normal(self.a.mean, self.a.scale, size=tuple(int(d) for d in self.a.shape))
         return np.asarray(y.astype(out_dtype(self.a.dtype)))

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from onnxjit.compiler.ops.ai_onnx._random import generator, out_dtype
-from onnxjit.compiler.ops.registry import Fusion, OpDef, register
+from onnxjit.compiler.ops.ai_onnx._random import RandomOp, out_dtype
+from onnxjit.compiler.ops.registry import Fusion, register
 
 
 @register("RandomUniformLike", since=1)
-class RandomUniformLike(OpDef):
+class RandomUniformLike(RandomOp):
     fusion = Fusion.OPAQUE
-    deterministic = False
     attrs = {"dtype": None, "high": 1.0, "low": 0.0, "seed": None}
 
     def reference(self, x: np.ndarray) -> np.ndarray:
-        y = generator(self.a.seed).uniform(self.a.low, self.a.high, size=x.shape)
+        y = self.rng.uniform(self.a.low, self.a.high, size=x.shape)
         return np.asarray(y.astype(out_dtype(self.a.dtype, x)))
