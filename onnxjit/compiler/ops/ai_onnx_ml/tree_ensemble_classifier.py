@@ -41,10 +41,17 @@ class TreeEnsembleClassifier(OpDef):
         return self._binary(score, has, base, labels, post)
 
     def _binary(self, score, has, base, labels, post):
+        """Two classes, as onnxruntime (1.32) finalises them: a row whose class-1 score exists gives
+        two scores, in which a class no leaf voted for (even one a base value was added to) scores
+        0; a row with only a class-0 score s gives one, completed into two: LOGISTIC gives
+        (logistic(-s), logistic(s)) whatever the weights' signs, PROBIT (probit(s), 0), the others
+        (1 - s, s) for one voted class with weights >= 0, else (-s, s). A forest of leaf-only trees
+        (typical of a boosted model trained on a constant target) always takes the second path
+        when its leaves vote for class 0 alone."""
         weights = _values(self.a, "class_weights") or []
         one_class = len(set(self.a.class_ids)) == 1
         all_positive = all(w >= 0 for w in weights)
-        s0, s1, h1 = score[:, 0].copy(), score[:, 1].copy(), has[:, 1]
+        s0, s1, h0, h1 = score[:, 0].copy(), score[:, 1].copy(), has[:, 0], has[:, 1]
         if len(base) == 2:
             s1 = np.where(h1, np.float32(base[1]) + s0, s1 + np.float32(base[1]))
             s0 = np.where(h1, -s1, s0 + np.float32(base[0]))
@@ -53,19 +60,22 @@ class TreeEnsembleClassifier(OpDef):
             if len(base) == 1:
                 s0 = s0 + np.float32(base[0])
             two = h1
-        pos = np.where(two, s1, np.where(has[:, 0], s0, 0))
+        pos = np.where(h1, s1, np.where(h0, s0, 0))
         threshold = 0.5 if (one_class and all_positive) else 0.0
-        label = np.where(pos > threshold, labels[1], labels[0]).astype(labels.dtype)
+        # onnxruntime names the classes by their labels only when one class is voted for; otherwise
+        # integer labels come out as 1 / 0 (its positive_label_ / negative_label_), whatever they are
+        pair = (labels[1], labels[0]) if one_class or labels.dtype == object else (1, 0)
+        label = np.where(pos > threshold, *pair).astype(labels.dtype)
         out = np.empty((score.shape[0], 2), dtype=np.float32)
-        full = np.stack([s0, s1], axis=1)
+        full = np.stack([np.where(h0, s0, 0), np.where(h1, s1, 0)], axis=1).astype(np.float32)
         out[two] = post_transform(full[two], post)
         single = s0[~two]
         if post == "PROBIT":
             out[~two] = np.stack([probit(single), np.zeros_like(single)], axis=1)
-        elif one_class and all_positive:
-            out[~two] = np.stack([1 - single, single], axis=1)
         elif post == "LOGISTIC":
             out[~two] = np.stack([logistic(-single), logistic(single)], axis=1)
+        elif one_class and all_positive:
+            out[~two] = np.stack([1 - single, single], axis=1)
         else:
             out[~two] = np.stack([-single, single], axis=1)
         return label, out
