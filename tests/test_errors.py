@@ -169,13 +169,25 @@ def test_undefined_value_raises_invalid_graph() -> None:
         onnxjit.InferenceSession(model.SerializeToString())
 
 
-def test_unsupported_op_raises_not_implemented_naming_the_node() -> None:
+def test_unknown_op_raises_invalid_graph_naming_the_node() -> None:
+    """Not an ONNX op: InvalidGraph, as onnxruntime's model check (tests/test_error_parity.py compares)."""
     model = _model([helper.make_node("NoSuchOp", ["a"], ["y"], name="the_node", domain="")],
                    [helper.make_tensor_value_info("a", TensorProto.FLOAT, [3])],
                    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])])
-    with pytest.raises(onnxjit.NotImplemented) as info:
+    with pytest.raises(onnxjit.InvalidGraph) as info:
         onnxjit.InferenceSession(model.SerializeToString())
     assert "NoSuchOp" in str(info.value) and "the_node" in str(info.value)
+
+
+def test_onnx_op_without_kernel_raises_not_implemented_naming_the_node() -> None:
+    """An ONNX op onnxjit has no kernel for (MaxRoiPool) is NotImplemented, onnxruntime's class for that."""
+    model = _model([helper.make_node("MaxRoiPool", ["a", "r"], ["y"], name="the_node", pooled_shape=[1, 1])],
+                   [helper.make_tensor_value_info("a", TensorProto.FLOAT, [1, 1, 4, 4]),
+                    helper.make_tensor_value_info("r", TensorProto.FLOAT, [1, 5])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    with pytest.raises(onnxjit.NotImplemented) as info:
+        onnxjit.InferenceSession(model.SerializeToString())
+    assert "MaxRoiPool" in str(info.value) and "the_node" in str(info.value)
 
 
 # --- external data ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model
 from onnxjit.compiler.ops.registry import lookup
-from onnxjit.errors import NotImplemented as OrtNotImplemented
+from onnxjit.compiler.ops.unimplemented import unimplemented_op_error
 from onnxjit.providers.cpu.interpreter import run_subgraph
 
 
@@ -95,7 +95,7 @@ def host_op(plan: KernelPlan, model: Model, k: int) -> Any:
     opset = node.opset or model.opset(node.domain)
     cls = lookup(node.domain, node.op_type, opset)
     if cls is None:
-        raise OrtNotImplemented(f"Could not find an implementation for {node.op_type}({opset}) node with name '{node.name}'")
+        raise unimplemented_op_error(node.domain, node.op_type, opset, node.name)
     return cls(node, opset, runner=functools.partial(run_subgraph, opsets=model.opsets))
 
 

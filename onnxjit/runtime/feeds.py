@@ -28,12 +28,13 @@ def check_feeds(feed: dict[str, Any], required: list[ValueInfo], optional: dict[
     if not isinstance(feed, dict):
         raise InvalidArgument(f"input_feed must be a dict of name to value, got {type(feed).__name__}")
     known = {vi.name: vi for vi in required} | optional
-    for name in feed:
-        if name not in known:
-            raise InvalidArgument(f"Invalid input name: {name}. Model inputs: {sorted(known)}")
+    # a missing input first (ValueError), then an unknown name (InvalidArgument): onnxruntime's order
     missing = [vi.name for vi in required if vi.name not in feed]
     if missing:
         raise MissingInput(f"Required inputs ({missing}) are missing from input feed ({list(feed)}).")
+    for name in feed:
+        if name not in known:
+            raise InvalidArgument(f"Invalid input name: {name}. Model inputs: {sorted(known)}")
     out: dict[str, Any] = {}
     for name, value in feed.items():
         out[name] = _check_one(name, value, known[name], overrides)

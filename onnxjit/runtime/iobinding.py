@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from onnxjit.errors import InvalidArgument
+from onnxjit.errors import InvalidArgument, OrtRuntimeError
 from onnxjit.runtime.ortvalue import OrtValue, _device
 
 
@@ -24,14 +24,29 @@ class IOBinding:
 
     # --- inputs ---------------------------------------------------------------------------
     def bind_cpu_input(self, name: str, arr_on_cpu: Any) -> None:
+        if name not in self._input_names():
+            raise OrtRuntimeError(f"Failed to find NodeArg with name: {name} in the def list")
         self._inputs[name] = OrtValue.ortvalue_from_numpy(arr_on_cpu)
 
     def bind_input(self, name: str, device_type: str, device_id: int, element_type: Any, shape: Any,
                    buffer_ptr: int) -> None:
+        self._check_input_name(name)
         self._inputs[name] = OrtValue.from_pointer(device_type, device_id, element_type, shape, buffer_ptr)
 
     def bind_ortvalue_input(self, name: str, ortvalue: OrtValue) -> None:
+        self._check_input_name(name)
         self._inputs[name] = ortvalue
+
+    def _input_names(self) -> set[str]:
+        """The names an input may be bound to: the model's inputs and its overridable initializers."""
+        s = self._session
+        return {vi.name for vi in s._inputs} | {vi.name for vi in s._overridable}
+
+    def _check_input_name(self, name: str) -> None:
+        """An unknown input name is refused when bound, with onnxruntime's RuntimeError (an unknown
+        output name is refused by run_with_iobinding, as onnxruntime does)."""
+        if name not in self._input_names():
+            raise OrtRuntimeError(f"Error when binding input: Failed to find input name in the mapping: {name}")
 
     # --- outputs --------------------------------------------------------------------------
     def bind_output(self, name: str, device_type: str = "cpu", device_id: int = 0, element_type: Any = None,

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from onnxjit.errors import OrtRuntimeError
+
 
 class GraphOptimizationLevel(enum.IntEnum):
     ORT_DISABLE_ALL = 0
@@ -71,13 +73,13 @@ class SessionOptions:
         self._initializers: dict[str, Any] = {}
 
     def add_session_config_entry(self, key: str, value: str) -> None:
-        self._config[str(key)] = str(value)
+        _check_config_entry("add_session_config_entry", key, value)
+        self._config[key] = value
 
     def get_session_config_entry(self, key: str) -> str:
+        _check_config_entry("get_session_config_entry", key)
         if key not in self._config:
-            from onnxjit.errors import RuntimeException
-
-            raise RuntimeException(f"SessionOptions does not have configuration with key: {key}")
+            raise OrtRuntimeError(f"SessionOptions does not have configuration with key: {key}")
         return self._config[key]
 
     def add_free_dimension_override_by_name(self, name: str, value: int) -> None:
@@ -111,11 +113,24 @@ class RunOptions:
         self._config: dict[str, str] = {}
 
     def add_run_config_entry(self, key: str, value: str) -> None:
-        self._config[str(key)] = str(value)
+        _check_config_entry("add_run_config_entry", key, value)
+        self._config[key] = value
 
     def get_run_config_entry(self, key: str) -> str:
+        _check_config_entry("get_run_config_entry", key)
         if key not in self._config:
-            from onnxjit.errors import RuntimeException
-
-            raise RuntimeException(f"RunOptions does not have configuration with key: {key}")
+            raise OrtRuntimeError(f"RunOptions does not have configuration with key: {key}")
         return self._config[key]
+
+
+MAX_CONFIG_KEY_LENGTH = 1024  # onnxruntime's limit (config_options.cc); values have none
+
+
+def _check_config_entry(method: str, key: Any, *value: Any) -> None:
+    """Refuse what onnxruntime refuses: a key or value that is not a str (TypeError, as its binding
+    does), a key that is empty or longer than 1024 characters (RuntimeError)."""
+    for arg in (key, *value):
+        if not isinstance(arg, str):
+            raise TypeError(f"{method}(): incompatible function arguments: expected str, got {type(arg).__name__}")
+    if value and not 0 < len(key) <= MAX_CONFIG_KEY_LENGTH:
+        raise OrtRuntimeError(f"Config key is empty or longer than maximum length {MAX_CONFIG_KEY_LENGTH}")

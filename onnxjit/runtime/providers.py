@@ -4,6 +4,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from onnxjit.errors import OrtRuntimeError
 from onnxjit.providers.base import ALIASES, CPU_ALIAS, ProviderName
 
 # every name a session takes: onnxjit's three providers and onnxruntime's CPU name (the Numba
@@ -48,8 +49,23 @@ def available_providers() -> list[str]:
     return out
 
 
-def resolve(providers: list[Any] | None, provider_options: list[dict] | None) -> list[tuple[ProviderName, dict]]:
-    """[(provider, options)] in priority order, unknown or unavailable ones dropped with a warning."""
+# onnxruntime's other providers (onnxruntime.get_all_providers() of 1.32): a name it knows but was not built
+# with is dropped with a warning everywhere; any other name is "Unknown Provider Type" to set_providers
+ONNXRUNTIME_PROVIDER_NAMES = frozenset({
+    "TensorrtExecutionProvider", "CUDAExecutionProvider", "MIGraphXExecutionProvider", "OpenVINOExecutionProvider",
+    "DnnlExecutionProvider", "VitisAIExecutionProvider", "QNNExecutionProvider", "NnapiExecutionProvider",
+    "VSINPUExecutionProvider", "JsExecutionProvider", "CoreMLExecutionProvider", "DmlExecutionProvider",
+    "RknpuExecutionProvider", "WebNNExecutionProvider", "WebGpuExecutionProvider", "XnnpackExecutionProvider",
+    "CANNExecutionProvider", "AzureExecutionProvider", "CPUExecutionProvider"})
+
+
+def resolve(providers: list[Any] | None, provider_options: list[dict] | None,
+            refuse_unknown: bool = False) -> list[tuple[ProviderName, dict]]:
+    """[(provider, options)] in priority order, unknown or unavailable ones dropped with a warning.
+
+    With `refuse_unknown` (set_providers), a name that neither onnxjit nor onnxruntime knows raises
+    RuntimeError after the warning, as onnxruntime's set_providers does; its constructor falls back instead.
+    """
     available = available_providers()
     if providers is None:
         # the compiled CPU provider first, the reference kernels for whatever it does not take
@@ -76,6 +92,8 @@ def resolve(providers: list[Any] | None, provider_options: list[dict] | None) ->
             except ValueError:
                 warnings.warn(f"Specified provider '{name}' is not in available provider names."
                               f"Available providers: '{', '.join(available)}'", stacklevel=3)
+                if refuse_unknown and name not in ONNXRUNTIME_PROVIDER_NAMES:
+                    raise OrtRuntimeError(f"Unknown Provider Type: {name}") from None
                 continue
         if name == CPU_ALIAS and canonical.value not in available:
             warnings.warn(f"{CPU_ALIAS} runs the numpy reference kernels here: the Numba provider is not "

@@ -14,7 +14,7 @@ from onnxjit.compiler import loader
 from onnxjit.compiler.ir import Model, ValueInfo, array_root
 from onnxjit.compiler.passes.pipeline import optimize
 from onnxjit.compiler.passes.shape_inference import infer_shapes
-from onnxjit.errors import InvalidArgument, OnnxJitError, RuntimeException
+from onnxjit.errors import Fail, InvalidArgument, OnnxJitError, OrtRuntimeError
 from onnxjit.providers import run_control
 from onnxjit.runtime import providers as prov
 from onnxjit.runtime.feeds import check_feeds
@@ -265,7 +265,8 @@ class InferenceSession:
 
     def set_providers(self, providers: Sequence[Any] | None = None, provider_options: Sequence[dict] | None = None) -> None:
         self._providers = prov.resolve(list(providers) if providers is not None else None,
-                                       list(provider_options) if provider_options is not None else None)
+                                       list(provider_options) if provider_options is not None else None,
+                                       refuse_unknown=True)
         self._provider_names = prov.shown_names(providers, self._providers)
         self._executable = self._prepare()
 
@@ -310,7 +311,7 @@ class InferenceSession:
         except OnnxJitError:
             raise
         except Exception as exc:  # noqa: BLE001 - never let a kernel error escape untyped
-            raise RuntimeException(f"Error running the model: {type(exc).__name__}: {exc}") from exc
+            raise Fail(f"Error running the model: {type(exc).__name__}: {exc}") from exc  # as onnxruntime's kernels
         finally:
             if run_options is not None:
                 run_control.restore(previous)
@@ -340,8 +341,8 @@ class InferenceSession:
         if run_options is not None:
             run_control.check(run_options)
         for n in iobinding._outputs:
-            if n not in self._output_names:
-                raise InvalidArgument(f"Invalid output name: {n}. Model outputs: {self._output_names}")
+            if n not in self._output_names:  # onnxruntime's words and class (a RuntimeError)
+                raise OrtRuntimeError(f"Error in execution: Invalid output name: {n}")
         values = {n: v.device_tensor if v.device_tensor is not None else v.numpy() for n, v in iobinding._inputs.items()}
         # validated as run() validates feeds; a device tensor by a zero-strided host stand-in of its shape and type
         stand_ins = {n: v if isinstance(v, np.ndarray) else _stand_in(iobinding._inputs[n]) for n, v in values.items()}
@@ -354,7 +355,7 @@ class InferenceSession:
         except OnnxJitError:
             raise
         except Exception as exc:  # noqa: BLE001 - never let a kernel error escape untyped
-            raise RuntimeException(f"Error running the model: {type(exc).__name__}: {exc}") from exc
+            raise Fail(f"Error running the model: {type(exc).__name__}: {exc}") from exc  # as onnxruntime's kernels
         finally:
             if run_options is not None:
                 run_control.restore(previous)

@@ -7,7 +7,8 @@ import numpy as np
 
 from onnxjit.compiler.ir import Graph, Node, outer_scope_names, topological_order
 from onnxjit.compiler.ops.registry import OpDef, lookup
-from onnxjit.errors import Fail, NotImplemented as OrtNotImplemented, OnnxJitError, RuntimeException
+from onnxjit.compiler.ops.unimplemented import unimplemented_op_error
+from onnxjit.errors import Fail, OnnxJitError
 from onnxjit.providers import run_control
 
 
@@ -33,10 +34,7 @@ class GraphInterpreter:
         opset = node.opset or self.opsets.get(node.domain, self.opsets.get("", 1) if node.domain == "" else 1)
         cls = lookup(node.domain, node.op_type, opset)
         if cls is None:
-            dom = node.domain or "ai.onnx"
-            raise OrtNotImplemented(
-                f"Could not find an implementation for {node.op_type}({opset}) node with name "
-                f"'{node.name}' (domain {dom})")
+            raise unimplemented_op_error(node.domain, node.op_type, opset, node.name)
         return cls(node, opset, runner=self.run_subgraph)
 
     def _plan_release(self) -> None:
@@ -65,7 +63,7 @@ class GraphInterpreter:
             except OnnxJitError:
                 raise
             except Exception as exc:  # noqa: BLE001 - surface as ORT does, naming the node
-                raise RuntimeException(
+                raise Fail(  # a kernel's failure, as onnxruntime classes it
                     f"Non-zero status code returned while running {s.node.op_type} node. "
                     f"Name:'{s.node.name}' Status Message: {type(exc).__name__}: {exc}") from exc
             for name, val in zip(s.outputs, outs):
