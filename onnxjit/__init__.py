@@ -17,8 +17,12 @@ from onnxjit.runtime.metadata import ModelMetadata, NodeArg
 from onnxjit.runtime.options import (ExecutionMode, ExecutionOrder, GraphOptimizationLevel, OrtAllocatorType,
                                      OrtMemType, OrtSparseFormat, RunOptions, SessionOptions)
 from onnxjit.runtime.session import InferenceSession
-from onnxjit.runtime.iobinding import IOBinding
+from onnxjit.runtime.iobinding import IOBinding, SessionIOBinding
 from onnxjit.runtime.ortvalue import OrtValue
+from onnxjit.runtime.sparse import SparseTensor
+from onnxjit.runtime.device import (OrtArenaCfg, OrtDevice, OrtDeviceMemoryType, OrtDeviceVendorId, OrtMemoryInfo,
+                                    OrtMemoryInfoDeviceType, create_and_register_allocator,
+                                    create_and_register_allocator_v2, has_collective_ops)
 from onnxjit.runtime.providers import ALL_PROVIDERS as _ALL, available_providers as _available
 
 version = __version__

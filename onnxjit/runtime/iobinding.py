@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from onnxjit.errors import InvalidArgument, OrtRuntimeError
-from onnxjit.runtime.ortvalue import OrtValue, _device
+from onnxjit.runtime.ortvalue import OrtValue, _device, placement
 
 
 class IOBinding:
@@ -56,10 +56,11 @@ class IOBinding:
                 raise InvalidArgument(f"bind_output('{name}'): a buffer pointer needs element_type and shape")
             self._outputs[name] = OrtValue.from_pointer(device_type, device_id, element_type, shape, buffer_ptr)
             return
-        if device_type.lower() != "cpu":
+        device_type, device_id = placement(device_type, device_id)  # a name or an OrtDevice
+        if device_type != "cpu":
             _device(device_type, device_id)  # fails now if there is no such device
         self._outputs[name] = None
-        self._devices[name] = (device_type.lower(), device_id)
+        self._devices[name] = (device_type, device_id)
 
     def bind_ortvalue_output(self, name: str, ortvalue: OrtValue) -> None:
         self._outputs[name] = ortvalue
@@ -67,6 +68,10 @@ class IOBinding:
     # --- results --------------------------------------------------------------------------
     def get_outputs(self) -> list[OrtValue]:
         return list(self._results)
+
+    def get_outputs_as_ortvaluevector(self) -> OrtValueVector:
+        """The outputs of the last run as onnxruntime's OrtValueVector (a list of OrtValues)."""
+        return OrtValueVector(self._results)
 
     def copy_outputs_to_cpu(self) -> list[np.ndarray]:
         return [np.array(v.numpy(), copy=True) for v in self._results]
@@ -91,6 +96,62 @@ class IOBinding:
         self._outputs.clear()
         self._devices.clear()
         self._results = []
+
+
+class SessionIOBinding(IOBinding):
+    """onnxruntime's low-level binding (``onnxruntime.SessionIOBinding``, which its IOBinding wraps), with
+    the capi signatures: inputs bound to an array or OrtValue, or to (OrtDevice, element type, shape,
+    pointer); outputs bound to an OrtDevice, optionally with (element type, shape, pointer); `get_outputs`
+    returns an OrtValueVector. Built on a session (onnxruntime code passes ``sess._sess``)."""
+
+    def __init__(self, session: Any):
+        super().__init__(getattr(session, "_sess", session))
+
+    def bind_input(self, name: str, *args: Any) -> None:  # type: ignore[override]
+        if len(args) == 1:
+            value = args[0]
+            if isinstance(value, OrtValue):
+                self.bind_ortvalue_input(name, value)
+            else:
+                self.bind_cpu_input(name, value)
+            return
+        if len(args) != 4:
+            raise TypeError("SessionIOBinding.bind_input(name, value) or (name, ort_device, element_type, shape, "
+                            "buffer_ptr)")
+        device, element_type, shape, buffer_ptr = args
+        super().bind_input(name, device, 0, element_type, shape, buffer_ptr)
+
+    def bind_output(self, name: str, ort_device: Any = "cpu", element_type: Any = None,  # type: ignore[override]
+                    shape: Any = None, buffer_ptr: int | None = None) -> None:
+        super().bind_output(name, ort_device, 0, element_type, shape, buffer_ptr)
+
+    def get_outputs(self) -> OrtValueVector:  # type: ignore[override]
+        return OrtValueVector(self._results)
+
+
+class OrtValueVector(list):
+    """onnxruntime's OrtValueVector: a list of OrtValues with its accessor names."""
+
+    def push_back(self, value: Any) -> None:
+        """Append an OrtValue, or a DLPack tensor / capsule (shared, not copied)."""
+        self.append(value if isinstance(value, OrtValue) else OrtValue.from_dlpack(value))
+
+    def reserve(self, n: int) -> None:
+        """Nothing to reserve in a Python list."""
+
+    def shrink_to_fit(self) -> None:
+        """Nothing to shrink in a Python list."""
+
+    def element_type_at(self, index: int) -> int:
+        return self[index].element_type()
+
+    def dlpack_at(self, index: int) -> Any:
+        return self[index].__dlpack__()
+
+    def to_dlpacks(self, to_tensor: Any = None) -> list[Any]:
+        """A DLPack capsule per value, each passed through `to_tensor` (e.g. torch.from_dlpack) if given."""
+        capsules = [v.__dlpack__() for v in self]
+        return capsules if to_tensor is None else [to_tensor(c) for c in capsules]
 
 
 def run_with_iobinding(session: Any, binding: IOBinding, feeds: dict[str, Any]) -> None:

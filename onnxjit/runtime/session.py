@@ -325,9 +325,13 @@ class InferenceSession:
                             run_options: RunOptions | None = None) -> list[Any]:
         from onnxjit.runtime.ortvalue import OrtValue
 
-        feeds = {k: v.numpy() if isinstance(v, OrtValue) else v for k, v in input_dict_ort_values.items()}
-        return [OrtValue.ortvalue_from_numpy(v) if isinstance(v, np.ndarray) else v
-                for v in self.run(output_names, feeds, run_options)]
+        feeds = {k: (v.numpy() if v.is_tensor() else v._value) if isinstance(v, OrtValue) else v
+                 for k, v in input_dict_ort_values.items()}
+        names = list(output_names) if output_names else self._output_names
+        types = {vi.name: ort_type_string(vi.type) for vi in self._outputs}
+        # tensors as OrtValues over the arrays; sequences and missing optionals as OrtValues of their declared type
+        return [OrtValue.ortvalue_from_numpy(v) if isinstance(v, np.ndarray) else OrtValue(v, data_type=types.get(n))
+                for n, v in zip(names, self.run(output_names, feeds, run_options))]
 
     def io_binding(self):
         from onnxjit.runtime.iobinding import IOBinding
@@ -371,10 +375,53 @@ class InferenceSession:
     def get_profiling_start_time_ns(self) -> int:
         return self._profile_start_ns
 
+    def run_async(self, output_names: Sequence[str] | None, input_feed: dict[str, Any], callback: Any,
+                  user_data: Any, run_options: RunOptions | None = None) -> None:
+        """Run on a worker thread, then call ``callback(results, user_data, err)`` there: the outputs and
+        '' on success, ``[]`` and the error's message on failure. As in onnxruntime, a missing input
+        raises here (ValueError) and every other error goes to the callback."""
+        import threading
+
+        from onnxjit.runtime.feeds import MissingInput
+
+        missing = [vi.name for vi in self._inputs if vi.name not in input_feed]
+        if missing:
+            raise MissingInput(f"Required inputs ({missing}) are missing from input feed ({list(input_feed)}).")
+
+        def work() -> None:
+            try:
+                results, err = self.run(output_names, input_feed, run_options), ""
+            except OnnxJitError as exc:
+                results, err = [], exc.detail
+            except Exception as exc:  # noqa: BLE001 - every error reaches the callback, as in onnxruntime
+                results, err = [], f"{type(exc).__name__}: {exc}"
+            callback(results, user_data, err)
+
+        threading.Thread(target=work, name="onnxjit-run-async", daemon=True).start()
+
+    def get_input_memory_infos(self) -> list[Any]:
+        """Where each input (get_inputs() order) is read from: the GPU for the Triton provider, else the CPU."""
+        return [self._memory_info() for _ in self._inputs]
+
+    def get_output_memory_infos(self) -> list[Any]:
+        """Where each output (get_outputs() order) is written."""
+        return [self._memory_info() for _ in self._outputs]
+
+    def _memory_info(self) -> Any:
+        from onnxjit.providers.base import ProviderName
+        from onnxjit.runtime.device import cpu_memory_info, cuda_memory_info
+
+        return cuda_memory_info() if self._providers[0][0] is ProviderName.TRITON else cpu_memory_info()
+
+    @property
+    def _sess(self) -> InferenceSession:
+        """onnxruntime's inner session is this one (code written for it passes ``sess._sess`` to SessionIOBinding)."""
+        return self
+
 
 def _stand_in(value) -> np.ndarray:
     """A host array with a device value's shape and dtype that holds no data (zero strides)."""
-    base = np.zeros(1, dtype=value.element_type())
+    base = np.zeros(1, dtype=value._dtype())
     return np.lib.stride_tricks.as_strided(base, shape=tuple(value.shape()), strides=(0,) * len(value.shape()))
 
 
