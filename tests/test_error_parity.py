@@ -278,3 +278,20 @@ def test_constructor_unknown_provider_warns_and_falls_back() -> None:
         with pytest.warns(UserWarning, match="NoSuchProvider"):
             sess = mod.InferenceSession(MODEL, providers=["NoSuchProvider"])
         assert sess.run(["y"], feeds())[0].shape == (2, 3)
+
+
+# --- session-allocated values -----------------------------------------------------------------------------
+def test_create_ortvalue_from_shape_and_type(sessions: tuple[Any, Any]) -> None:
+    ort_sess, jit_sess = sessions
+    for args in (([2, 3], np.float32, "cpu"), ([2, 3], TensorProto.FLOAT, "cpu"), ([4], np.int64, "cpu", 0)):
+        a, b = ort_sess.create_ortvalue_from_shape_and_type(*args), jit_sess.create_ortvalue_from_shape_and_type(*args)
+        assert (b.shape(), b.data_type(), b.device_name()) == (a.shape(), a.data_type(), a.device_name())
+        assert b.numpy().dtype == a.numpy().dtype
+    bad = [([2], np.str_, "cpu"), ([2], TensorProto.STRING, "cpu")]
+    if onnxjit.get_device() == "CPU":  # neither session allocates on a GPU here
+        bad.append(([2], np.float32, "cuda"))
+    for args in bad:
+        ort_err, jit_err = assert_same_error(lambda: ort_sess.create_ortvalue_from_shape_and_type(*args),
+                                             lambda: jit_sess.create_ortvalue_from_shape_and_type(*args))
+        assert type(ort_err) is RuntimeError
+        assert str(jit_err).split(" (")[0].split(" for device")[0] == str(ort_err).split(" for Device")[0]

@@ -338,6 +338,23 @@ class InferenceSession:
 
         return IOBinding(self)
 
+    def create_ortvalue_from_shape_and_type(self, shape: Sequence[int], element_type: Any, device_type: str,
+                                            device_id: int = 0, vendor_id: int = -1) -> Any:
+        """A new tensor on a device this session allocates on (the host; the GPU when it runs the Triton
+        provider); `element_type` is a numpy type or an ONNX element type number, and must be numeric."""
+        from onnxjit.compiler.dtypes import to_numpy_dtype
+        from onnxjit.providers.base import ProviderName
+        from onnxjit.runtime.ortvalue import OrtValue
+
+        dtype = to_numpy_dtype(element_type) if isinstance(element_type, int) else np.dtype(element_type)
+        if dtype.kind in "OUS":
+            raise OrtRuntimeError("Creation of OrtValues is currently only supported for numeric tensor types")
+        on_gpu = any(p is ProviderName.TRITON for p, _ in self._providers)
+        if str(device_type).lower() != "cpu" and not on_gpu:
+            raise OrtRuntimeError(f"No session allocator found for device {device_type}:{device_id} "
+                                  f"(the session runs on {self.get_providers()})")
+        return OrtValue.ortvalue_from_shape_and_type(shape, dtype.type, device_type, device_id)
+
     def run_with_iobinding(self, iobinding, run_options: RunOptions | None = None) -> None:
         """Run on the inputs bound to `iobinding`; results go to its bound outputs (`get_outputs`)."""
         from onnxjit.runtime.iobinding import run_with_iobinding
