@@ -26,7 +26,7 @@ DEVICE_TYPES = ("cpu", "cuda")
 def _device(device_type: str, device_id: int = 0):
     """The Triton provider's device for 'cuda' values (the GPU, or the interpreter's CPU memory)."""
     if device_type.lower() not in DEVICE_TYPES:
-        raise OrtNotImplemented(f"device '{device_type}' is not supported; onnxjit knows {DEVICE_TYPES}")
+        raise OrtRuntimeError(f"device '{device_type}' is not supported; onnxjit knows {DEVICE_TYPES}")
     from onnxjit.providers.triton.device import (
         current_device,
         triton_available,
@@ -34,8 +34,9 @@ def _device(device_type: str, device_id: int = 0):
     )
 
     if not triton_available():
-        raise OrtNotImplemented(f"device '{device_type}' needs the Triton provider, which cannot run here "
-                                f"({unavailable_reason()})")
+        # a RuntimeError, as onnxruntime's "Can't allocate memory on the device using this package"
+        raise OrtRuntimeError(f"device '{device_type}' needs the Triton provider, which cannot run here "
+                              f"({unavailable_reason()})")
     return current_device()
 
 
@@ -61,13 +62,14 @@ _ONNX_TYPE_BY_NAME: dict[str, int] = {ort_type_name(t): t for t in TensorProto.D
 
 def placement(device: Any, device_id: int = 0, vendor_id: int = -1) -> tuple[str, int]:
     """('cpu', 0) or ('cuda', id) for a device name ('cpu', 'cuda', ...) or an OrtDevice; onnxruntime's other
-    device names (dml, cann, npu, webgpu, other vendors' gpus) raise NotImplemented."""
+    device names (dml, cann, npu, webgpu, other vendors' gpus) raise a RuntimeError, as a build of onnxruntime
+    without them does."""
     dev = device_from(device, device_id, vendor_id)
     if dev.onnxjit_device_type == "cpu":
         return "cpu", 0
     if dev.device_type() == OrtDevice.cuda() and dev.vendor_id() in (0, 0x10DE):
         return "cuda", dev.device_id()
-    raise OrtNotImplemented(f"{dev!r}: onnxjit keeps values on the CPU or on a CUDA GPU (Triton provider) only")
+    raise OrtRuntimeError(f"{dev!r}: onnxjit keeps values on the CPU or on a CUDA GPU (Triton provider) only")
 
 
 def numpy_dtype(element_type: Any) -> np.dtype:

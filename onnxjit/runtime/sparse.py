@@ -1,8 +1,9 @@
 """SparseTensor: onnxruntime's sparse tensor (COO, CSR or block-sparse buffers plus a dense shape).
 
 Numeric values and indices are used in place (the numpy arrays passed in back the tensor, as in
-onnxruntime); string values are copied. onnxjit keeps sparse tensors in host memory only: `to_cuda`
-and a non-CPU `ort_device` raise NotImplemented. The checks and their messages follow onnxruntime's.
+onnxruntime) and handed back read-only, as onnxruntime's views are; string values are copied. onnxjit keeps
+sparse tensors in host memory only: `to_cuda` and a non-CPU `ort_device` raise a RuntimeError (as an
+onnxruntime build without CUDA does). The checks and their messages follow onnxruntime's.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ class SparseBlockSparseView:
 def _host_only(ort_device: Any) -> None:
     device = device_from(ort_device)
     if device.onnxjit_device_type != "cpu":
-        raise OrtNotImplemented(f"SparseTensor on {device!r}: onnxjit keeps sparse tensors in host (CPU) memory")
+        raise OrtRuntimeError(f"SparseTensor on {device!r}: onnxjit keeps sparse tensors in host (CPU) memory")
 
 
 def _dense_shape(dense_shape: Any) -> list[int]:
@@ -74,6 +75,13 @@ def _contiguous_values(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind in "OUS":  # strings are copied, as onnxruntime does
         return np.array(values, dtype=object)
     return np.ascontiguousarray(values)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view (the tensor's buffers are changed only by whoever made them)."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _index_array(indices: Any, dtype: type) -> np.ndarray:
@@ -146,28 +154,28 @@ class SparseTensor:
 
     # --- accessors ------------------------------------------------------------------------
     def values(self) -> np.ndarray:
-        return self._values
+        return _read_only(self._values)
 
     def as_coo_view(self) -> SparseCooView:
         if self._format is not OrtSparseFormat.ORT_SPARSE_COO:
             raise OrtRuntimeError("This sparse tensor does not contain COO format")
-        return SparseCooView(self._indices[0])
+        return SparseCooView(_read_only(self._indices[0]))
 
     def as_csrc_view(self) -> SparseCsrView:
         if self._format is not OrtSparseFormat.ORT_SPARSE_CSRC:
             raise OrtRuntimeError("This sparse tensor does not contain CSR(C) format")
-        return SparseCsrView(*self._indices)
+        return SparseCsrView(*(_read_only(i) for i in self._indices))
 
     def as_blocksparse_view(self) -> SparseBlockSparseView:
         if self._format is not OrtSparseFormat.ORT_SPARSE_BLOCK_SPARSE:
             raise OrtRuntimeError("This sparse tensor does not contain BlockSparse format")
-        return SparseBlockSparseView(self._indices[0])
+        return SparseBlockSparseView(_read_only(self._indices[0]))
 
     def to_cuda(self, ort_device: OrtDevice) -> SparseTensor:
         from onnxjit.runtime.providers import gpu_available
 
         where = "there is no CUDA GPU here" if not gpu_available() else "onnxjit keeps sparse tensors on the host"
-        raise OrtNotImplemented(f"SparseTensor.to_cuda: {where}; densify it (to_dense()) and use an OrtValue")
+        raise OrtRuntimeError(f"SparseTensor.to_cuda: {where}; densify it (to_dense()) and use an OrtValue")
 
     def format(self) -> OrtSparseFormat:
         return self._format
