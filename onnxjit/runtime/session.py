@@ -16,6 +16,7 @@ from onnxjit.compiler.passes.pipeline import optimize
 from onnxjit.compiler.passes.shape_inference import infer_shapes
 from onnxjit.errors import Fail, InvalidArgument, OnnxJitError, OrtRuntimeError
 from onnxjit.providers import run_control
+from onnxjit.runtime import profiling
 from onnxjit.runtime import providers as prov
 from onnxjit.runtime.feeds import check_feeds
 from onnxjit.runtime.metadata import ModelMetadata, NodeArg, ort_type_string
@@ -86,7 +87,10 @@ class InferenceSession:
         t0 = time.perf_counter()
         self._sess_options = sess_options or SessionOptions()
         self._model_path = path_or_bytes if isinstance(path_or_bytes, (str, os.PathLike)) else None
+        self._profiler = profiling.start(self._sess_options)  # None unless enable_profiling
         proto, _ = loader.load_model_proto(path_or_bytes)
+        loaded_ns = profiling.session_event(self._profiler, "model_loading_uri" if self._model_path is not None
+                                            else "model_loading_array")
         proto = self._apply_initializer_overrides(proto)
         self._declared_dim_params = _declared_dim_params(proto)
         self._providers = prov.resolve(list(providers) if providers is not None else None,
@@ -110,8 +114,8 @@ class InferenceSession:
         self._constant_ids = frozenset(id(array_root(v)) for v in self._model.graph.initializers.values()
                                        if isinstance(v, np.ndarray))
         self._fallback_enabled = True
-        self._profile: list[dict] = []
-        self._profile_start_ns = time.perf_counter_ns()
+        profiling.attach(self._profiler, self._executable)
+        profiling.session_event(self._profiler, "session_initialization", loaded_ns)
         self.session_create_seconds = time.perf_counter() - t0
 
     # --- construction -----------------------------------------------------------------------
@@ -269,6 +273,7 @@ class InferenceSession:
                                        refuse_unknown=True)
         self._provider_names = prov.shown_names(providers, self._providers)
         self._executable = self._prepare()
+        profiling.attach(self._profiler, self._executable)
 
     def disable_fallback(self) -> None:
         self._fallback_enabled = False
@@ -307,7 +312,8 @@ class InferenceSession:
         # the providers check run_options.terminate between the pieces they run (run_control.py)
         previous = run_control.activate(run_options) if run_options is not None else None
         try:
-            results = self._executable.run(feeds)
+            results = (self._executable.run(feeds) if self._profiler is None
+                       else profiling.timed_run(self._profiler, self._executable, feeds))
         except OnnxJitError:
             raise
         except Exception as exc:  # noqa: BLE001 - never let a kernel error escape untyped
@@ -315,10 +321,8 @@ class InferenceSession:
         finally:
             if run_options is not None:
                 run_control.restore(previous)
-        if self._sess_options.enable_profiling:
-            self._profile.append({"name": "model_run", "ph": "X", "ts": (t0 - self._profile_start_ns) / 1e3,
-                                  "dur": (time.perf_counter_ns() - t0) / 1e3, "pid": os.getpid(), "tid": 0,
-                                  "cat": "Session"})
+        if self._profiler is not None:
+            profiling.model_run(self._profiler, t0, run_options)
         return _detach_outputs([results[n] for n in names], feeds, self._constant_ids)
 
     def run_with_ort_values(self, output_names: Sequence[str] | None, input_dict_ort_values: dict[str, Any],
@@ -370,6 +374,9 @@ class InferenceSession:
         checked = check_feeds(stand_ins, self._inputs, {vi.name: vi for vi in self._overridable},
                               self._sess_options._free_dim_by_name)
         feeds = {n: values[n] if not isinstance(values[n], np.ndarray) else checked[n] for n in checked}
+        # a device run's model_run event (a host run goes through run(), which records its own)
+        device_run = self._profiler is not None and hasattr(self._executable, "run_device")
+        t0 = time.perf_counter_ns() if device_run else 0
         previous = run_control.activate(run_options) if run_options is not None else None
         try:
             run_with_iobinding(self, iobinding, feeds)
@@ -380,17 +387,17 @@ class InferenceSession:
         finally:
             if run_options is not None:
                 run_control.restore(previous)
+        if device_run:
+            profiling.model_run(self._profiler, t0, run_options)
 
     def end_profiling(self) -> str:
-        if not self._sess_options.enable_profiling:
-            return ""
-        path = f"{self._sess_options.profile_file_prefix}{time.strftime('%Y-%m-%d_%H-%M-%S')}.json"
-        with open(path, "w") as f:
-            json.dump(self._profile, f)
-        return path
+        """Write the profile (runtime/profiling.py) and stop profiling: its file's path; '' when the
+        session does not profile or has written it already (as onnxruntime)."""
+        return self._profiler.end() if self._profiler is not None else ""
 
     def get_profiling_start_time_ns(self) -> int:
-        return self._profile_start_ns
+        """When profiling started, in nanoseconds since the epoch; 0 when the session does not profile."""
+        return self._profiler.start_ns if self._profiler is not None else 0
 
     def run_async(self, output_names: Sequence[str] | None, input_feed: dict[str, Any], callback: Any,
                   user_data: Any, run_options: RunOptions | None = None) -> None:

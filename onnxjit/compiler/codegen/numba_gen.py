@@ -363,6 +363,7 @@ class NumbaModule:
         self.kernel_names = {name for name, _ in kernel_table}  # kernels and job functions, not drivers
         self.driver_signatures = driver_signatures
         self.step_drivers: list[list[tuple[int, str]]] = []  # per segment: (plan step, driver) when profiling
+        self.step_kernels: dict[int, str] = {}  # plan step -> the kernel function it calls
 
 
 # Drivers release the GIL: runs of a session on several threads overlap in compiled code (the
@@ -490,4 +491,5 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
         f"#   K[{i}] {name}({', '.join(sig)})" for i, (name, sig) in enumerate(table)))
     module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, list(table), driver_sigs, kernel_modules)
     module.step_drivers = step_drivers
+    module.step_kernels = {k: fname for k, (fname, _, _) in step_kernel.items()}  # what profiles name
     return module

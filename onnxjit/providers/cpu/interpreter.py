@@ -30,6 +30,15 @@ class GraphInterpreter:
         self.steps = [PreparedNode(n, self._resolve(n)) for n in topological_order(graph)]
         self._plan_release()
 
+    def profile_with(self, profiler: Any) -> None:
+        """Record a "Node" event per node run in `profiler` (runtime/profiling.py): each op is wrapped
+        in a timing one, so a session that does not profile runs the loop below untouched."""
+        from onnxjit.providers.base import ProviderName  # noqa: PLC0415
+        from onnxjit.providers.profile_events import TimedOp  # noqa: PLC0415
+
+        for k, s in enumerate(self.steps):
+            s.op = TimedOp(s.op, s.node, k, ProviderName.REFERENCE.value, profiler)
+
     def _resolve(self, node: Node) -> OpDef:
         opset = node.opset or self.opsets.get(node.domain, self.opsets.get("", 1) if node.domain == "" else 1)
         cls = lookup(node.domain, node.op_type, opset)

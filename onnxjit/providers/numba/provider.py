@@ -20,6 +20,7 @@ from onnxjit.errors import OnnxJitError, RuntimeException
 from onnxjit.providers import cache, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
+from onnxjit.providers.profile_events import NodeEventSink, event_name, step_args
 from onnxjit.providers.numba import cached_load
 from onnxjit.providers.numba.compile_pool import driver_opt, signature
 from onnxjit.providers.numba.threads import cython_blas_alone, parallel_guard, use_threads
@@ -90,6 +91,8 @@ class NumbaExecutable:
     """A compiled model: the plan, its generated module, and per-input-shape bindings."""
 
     name = ProviderName.NUMBA.value
+    # the session's profiler (runtime/profiling.py) when SessionOptions.enable_profiling; set by the session
+    profiler: NodeEventSink | None = None
 
     def __init__(self, model: Model, session_options: dict[str, Any], provider_options: dict[str, Any],
                  prepared: dict[str, Any] | None = None):
@@ -109,11 +112,16 @@ class NumbaExecutable:
         # host kernels first: an op nobody implements fails the session before anything is compiled
         self._host = {k: host_op(self.plan, self.model, k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self.threads = int(getattr(so, "intra_op_num_threads", 0) or 0) if so is not None else 0
-        self.profiling = config.get("onnxjit.profile_kernels", "0") == "1"
+        # Profile mode (SessionOptions.enable_profiling, or config 'onnxjit.profile_kernels' = '1'): the
+        # module holds a driver per kernel step besides the segment drivers, and runs call the step
+        # drivers one by one from Python, so each kernel is timed alone (at the cost of a Python->njit
+        # call per kernel). Its source differs, so it is cached under its own key: profiling never
+        # recompiles the normal module, and the normal path carries no timing code.
+        self.profiling = config.get("onnxjit.profile_kernels", "0") == "1" or bool(getattr(so, "enable_profiling", False))
         # a new plan compiles in worker processes, one per core (at most 4); "0" compiles in-process
         self.parallel_compile = config.get("onnxjit.parallel_compile", "1") != "0"
         self.compiled_elsewhere = 0
-        self.module_info = (prepared["module_info"] if prepared is not None
+        self.module_info = (prepared["module_info"] if prepared is not None and not self.profiling
                             else render_numba(self.plan, self.layout, profile=self.profiling))
         self.kernel_seconds: dict[int, float] = {}  # plan step -> total seconds (when profiling)
         self.key = cache.cache_key(self.module_info.source, *_versions())
@@ -155,7 +163,9 @@ class NumbaExecutable:
                     and init.shape == arr.shape and init.strides == arr.strides \
                     and init.ctypes.data == arr.ctypes.data:
                 placed[id(init)] = placed[id(arr)]
-        state = {"plan": self.plan, "layout": self.layout, "module_info": self.module_info}
+        # a session that is not profiling, the usual next one, gets the module without step drivers
+        module_info = render_numba(self.plan, self.layout) if self.profiling else self.module_info
+        state = {"plan": self.plan, "layout": self.layout, "module_info": module_info}
         return state, self.layout.const_arenas, placed
 
     def _import_modules(self, root: Path) -> None:
@@ -232,10 +242,12 @@ class NumbaExecutable:
         from onnxjit.compiler.codegen.numba_calls import native_address  # noqa: PLC0415
 
         jobs = list(self.module_info.kernel_table)
-        jobs += [(name, sig) for parts, sig in zip(self.module_info.drivers, self.module_info.driver_signatures)
-                 for name in parts]
-        jobs += [(name, sig) for steps, sig in zip(self.module_info.step_drivers, self.module_info.driver_signatures)
-                 for _, name in steps]
+        if self.profiling:  # profile mode runs the step drivers only
+            jobs += [(name, sig) for steps, sig in zip(self.module_info.step_drivers, self.module_info.driver_signatures)
+                     for _, name in steps]
+        else:
+            jobs += [(name, sig) for parts, sig in zip(self.module_info.drivers, self.module_info.driver_signatures)
+                     for name in parts]
         # Numba's thread pool first: starting it registers the symbols parallel kernels link to, which
         # code loaded from the cache needs resolved (a driver loaded before it crashed on its first call)
         use_threads(self.threads)
@@ -437,7 +449,7 @@ class NumbaExecutable:
                 args = [env[v].reshape(-1) for v in seg.args_in] + [outs[v].reshape(-1) for v in seg.args_out]
                 try:
                     if self.profiling:
-                        self._run_steps_timed(si, arenas + args)
+                        self._run_steps_timed(si, arenas + args, b, control)
                     else:
                         for driver in self.drivers[si]:
                             if control is not None and control.terminate:
@@ -451,7 +463,10 @@ class NumbaExecutable:
                 if seg.host_after is not None:
                     if control is not None and control.terminate:
                         run_control.check(control)
-                    self._run_host(seg.host_after, env, b)
+                    if self.profiling:
+                        self._run_host_timed(seg.host_after, env, b)
+                    else:
+                        self._run_host(seg.host_after, env, b)
             last = bindings[-1]
             results = {o: self._output(o, env, last) for o in plan.outputs}
         finally:
@@ -462,14 +477,51 @@ class NumbaExecutable:
             self._keep(key, _BoundShapes(bindings, [run_arenas]))
         return results
 
-    def _run_steps_timed(self, si: int, args: list[np.ndarray]) -> None:
-        import time
+    def _run_steps_timed(self, si: int, args: list[np.ndarray], b: SegmentBinding, control: Any) -> None:
+        """Profile mode: segment `si`'s kernels one by one, each from its own step driver, timed; a
+        "Node" event each while the session's profiler records."""
+        from time import perf_counter_ns  # noqa: PLC0415
 
+        profiler = self.profiler if self.profiler is not None and self.profiler.enabled else None
+        kernels = getattr(self.module_info, "step_kernels", {})
+        shapes = getattr(b, "shapes", None)
+        # the events' args depend on the binding's shapes only: built once per binding and step
+        event_args: dict[int, dict[str, Any]] = vars(b).setdefault("event_args", {}) if profiler is not None else {}
         for k, name in self.module_info.step_drivers[si]:
+            if control is not None and control.terminate:
+                run_control.check(control)
             fn = getattr(self.module, name)
-            t0 = time.perf_counter()
+            t0 = perf_counter_ns()
             fn(*args)
-            self.kernel_seconds[k] = self.kernel_seconds.get(k, 0.0) + time.perf_counter() - t0
+            t1 = perf_counter_ns()
+            self.kernel_seconds[k] = self.kernel_seconds.get(k, 0.0) + (t1 - t0) / 1e9
+            if profiler is not None:
+                described = event_args.get(k)
+                if described is None:
+                    described = event_args[k] = step_args(self.plan, k, self.name, kernels.get(k, name), shapes)
+                profiler.node(event_name(self.plan.steps[k].name), t0, t1, described)
+
+    def _run_host_timed(self, k: int, env: dict[str, Any], b: SegmentBinding) -> None:
+        """Profile mode: host step `k` (an op the compiled kernels do not take, run by its reference
+        kernel), timed; its event names the reference provider, which runs it."""
+        from time import perf_counter_ns  # noqa: PLC0415
+
+        t0 = perf_counter_ns()
+        self._run_host(k, env, b)
+        t1 = perf_counter_ns()
+        self.kernel_seconds[k] = self.kernel_seconds.get(k, 0.0) + (t1 - t0) / 1e9
+        profiler = self.profiler
+        if profiler is not None and profiler.enabled:
+            step = self.plan.steps[k]
+            shapes = {o: env[o].shape for o in step.outputs if isinstance(env.get(o), np.ndarray)}
+            profiler.node(event_name(step.name), t0, t1, step_args(self.plan, k, ProviderName.REFERENCE.value,
+                                                                   shapes=shapes))
+
+    def profile_with(self, profiler: NodeEventSink) -> None:
+        """Record a "Node" event per kernel and host step a run executes in `profiler` (the session's,
+        runtime/profiling.py). Only a module built in profile mode has the step drivers that time
+        kernels one by one; the session builds it so when SessionOptions.enable_profiling is set."""
+        self.profiler = profiler
 
     def kernel_profile(self) -> list[tuple[str, str, float]]:
         """(step name, op types, seconds) per kernel step, slowest first (session config
