@@ -235,3 +235,30 @@ def test_iobinding_runs_are_profiled(tmp_path: Path) -> None:
     events = json.loads(Path(sess.end_profiling()).read_text())
     assert [e["name"] for e in events if e["name"] == "model_run"] == ["model_run"]
     assert sorted(n for e in events if e["cat"] == "Node" for n in e["args"]["fused_nodes"]) == sorted(NODE_NAMES)
+
+
+def test_triton_node_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Triton provider times each launch between device synchronisations (in Triton's interpreter
+    without a GPU) and its host steps; the trace covers every ONNX node once per run, as onnxruntime's."""
+    pytest.importorskip("triton", reason="the Triton provider needs triton")
+    pytest.importorskip("torch", reason="the Triton provider needs torch")
+    from onnxjit.providers.triton.device import cuda_available
+
+    if not cuda_available():
+        monkeypatch.setenv("TRITON_INTERPRET", "1")
+    path = tmp_path / "model.onnx"
+    save(_model(), str(path))
+    so = onnxjit.SessionOptions()
+    so.enable_profiling = True
+    so.profile_file_prefix = str(tmp_path / "triton")
+    sess = onnxjit.InferenceSession(str(path), so, providers=["TritonExecutionProvider"])
+    out = sess.run(None, FEED)
+    ort = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, FEED)
+    for a, b in zip(out, ort):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+    events = json.loads(Path(sess.end_profiling()).read_text())
+    (run,) = _runs(events)
+    assert sorted(n for e in run for n in e["args"]["fused_nodes"]) == sorted(NODE_NAMES)
+    providers = {e["args"]["provider"] for e in run}
+    assert "TritonExecutionProvider" in providers and providers <= {"TritonExecutionProvider", "ReferenceExecutionProvider"}
+    assert all(e["name"].endswith("_kernel_time") for e in run)

@@ -104,8 +104,8 @@ def session_event(profiler: Profiler | None, name: str, begin_ns: int | None = N
 
 
 def attach(profiler: Profiler | None, executable: Any) -> None:
-    """Let the provider's executable record its kernels' events (those with `profile_with`; the others,
-    e.g. Triton's, give the Session events only)."""
+    """Let the provider's executable record its kernels' events (every provider's has `profile_with`;
+    one without it would give the Session events only)."""
     if profiler is not None and hasattr(executable, "profile_with"):
         executable.profile_with(profiler)
 

@@ -26,6 +26,7 @@ from onnxjit.errors import OnnxJitError, RuntimeException
 from onnxjit.providers import cache, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
+from onnxjit.providers.profile_events import event_name, step_args
 from onnxjit.providers.triton.device import Device, current_device, use_triton_cache
 
 
@@ -60,6 +61,8 @@ class TritonExecutable:
     """A compiled model: the plan, its generated Triton module, per-input-shape bindings."""
 
     name = ProviderName.TRITON.value
+    # the session's profiler (runtime/profiling.py) when SessionOptions.enable_profiling; set by the session
+    profiler: Any = None
 
     def __init__(self, model: Model, session_options: dict[str, Any], provider_options: dict[str, Any]):
         t0 = time.perf_counter()
@@ -191,7 +194,10 @@ class TritonExecutable:
             self._run_segment(seg, b, host, dev, bound, control)
             if seg.host_after is not None:
                 run_control.check(control)
-                self._run_host(seg.host_after, host, dev, b)
+                if self.profiler is not None and self.profiler.enabled:
+                    self._run_host_timed(seg.host_after, host, dev, b)
+                else:
+                    self._run_host(seg.host_after, host, dev, b)
         if cached is None and not self._host:
             self._bindings[key] = bindings  # least recently used first; a bounded table
             while len(self._bindings) > BINDING_TABLE_SIZE:
@@ -209,6 +215,9 @@ class TritonExecutable:
             given = bound.get(v)
             # a bound output buffer of the right size and type is written by the kernel itself
             dev[v] = self.device.flat(given) if self.device.fits(given, n, dt) else self.device.empty(n, dt)
+        if self.profiler is not None and self.profiler.enabled:
+            self._launch_timed(seg, b, dev, control)
+            return
         for launch, q, refs in b.launches:  # type: ignore[attr-defined]
             if control is not None and control.terminate:
                 run_control.check(control)
@@ -219,6 +228,46 @@ class TritonExecutable:
             except Exception as exc:
                 raise RuntimeException(f"Triton kernel {launch.__name__[7:]} failed: {type(exc).__name__}: "
                                        f"{str(exc).strip()[:500]}") from exc
+
+    def profile_with(self, profiler: Any) -> None:
+        """Record a "Node" event per kernel launch and host step in `profiler` (the session's)."""
+        self.profiler = profiler
+
+    def _launch_timed(self, seg: Segment, b: SegmentBinding, dev: dict[str, Any], control: Any) -> None:
+        """A profiled run's launches: each timed alone, between device synchronisations (kernels
+        run asynchronously: the time is the kernel's, not its launch's), with a "Node" event each."""
+        from time import perf_counter_ns  # noqa: PLC0415
+
+        steps = [k for k in seg.steps if self.plan.steps[k].kind in KERNEL_KINDS]  # as _launches orders them
+        shapes = getattr(b, "shapes", None)
+        self.device.synchronize()
+        for k, (launch, q, refs) in zip(steps, b.launches):  # type: ignore[attr-defined]
+            if control is not None and control.terminate:
+                run_control.check(control)
+            t0 = perf_counter_ns()
+            try:
+                launch(q, *[dev[r] if isinstance(r, str) else r for r in refs])
+                self.device.synchronize()
+            except OnnxJitError:
+                raise
+            except Exception as exc:
+                raise RuntimeException(f"Triton kernel {launch.__name__[7:]} failed: {type(exc).__name__}: "
+                                       f"{str(exc).strip()[:500]}") from exc
+            t1 = perf_counter_ns()
+            self.profiler.node(event_name(self.plan.steps[k].name), t0, t1,
+                               step_args(self.plan, k, self.name, launch.__name__[7:], shapes))
+
+    def _run_host_timed(self, k: int, host: dict[str, Any], dev: dict[str, Any], b: SegmentBinding) -> None:
+        """A profiled run's host step (its reference kernel, on the host), with its "Node" event."""
+        from time import perf_counter_ns  # noqa: PLC0415
+
+        t0 = perf_counter_ns()
+        self._run_host(k, host, dev, b)
+        t1 = perf_counter_ns()
+        step = self.plan.steps[k]
+        shapes = {o: host[o].shape for o in step.outputs if isinstance(host.get(o), np.ndarray)}
+        self.profiler.node(event_name(step.name), t0, t1,
+                           step_args(self.plan, k, ProviderName.REFERENCE.value, shapes=shapes))
 
     def _launches(self, seg: Segment, b: SegmentBinding) -> list[tuple[Any, tuple[int, ...], list[Any]]]:
         """(launcher, parameters, tensors or names of argument buffers) of each kernel of a segment
