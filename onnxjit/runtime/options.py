@@ -101,6 +101,13 @@ class SessionOptions:
 
         raise OrtNotImplemented("custom op libraries are native onnxruntime plugins; onnxjit cannot load them")
 
+    def _copy(self) -> "SessionOptions":
+        """A copy whose later changes do not reach this one (a session keeps one, as onnxruntime's
+        does): attributes copied, their dicts and lists copied one level deep (values shared)."""
+        twin = object.__new__(type(self))
+        twin.__dict__.update({k: (type(v)(v) if type(v) in (dict, list) else v) for k, v in self.__dict__.items()})
+        return twin
+
 
 class RunOptions:
     def __init__(self) -> None:

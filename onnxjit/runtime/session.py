@@ -13,6 +13,7 @@ from onnx import ModelProto
 from onnxjit.compiler import loader
 from onnxjit.compiler.ir import Model, ValueInfo, array_root
 from onnxjit.compiler.passes.pipeline import optimize
+from onnxjit.compiler.passes.free_dims import pin_dims_by_denotation
 from onnxjit.compiler.passes.shape_inference import infer_shapes
 from onnxjit.errors import Fail, InvalidArgument, OnnxJitError, OrtRuntimeError
 from onnxjit.providers import run_control
@@ -20,6 +21,8 @@ from onnxjit.runtime import profiling
 from onnxjit.runtime import providers as prov
 from onnxjit.runtime.feeds import check_feeds
 from onnxjit.runtime.metadata import ModelMetadata, NodeArg, ort_type_string
+from onnxjit.runtime.model_config import loads_config_from_model, options_from_model
+from onnxjit.runtime.optimized_model import save_optimized_model
 from onnxjit.runtime.options import RunOptions, SessionOptions
 
 
@@ -85,13 +88,21 @@ class InferenceSession:
                  providers: Sequence[Any] | None = None, provider_options: Sequence[dict] | None = None,
                  **kwargs: Any):
         t0 = time.perf_counter()
-        self._sess_options = sess_options or SessionOptions()
+        # the session's own copy: changing the caller's options later changes nothing here
+        self._sess_options = (sess_options or SessionOptions())._copy()
         self._model_path = path_or_bytes if isinstance(path_or_bytes, (str, os.PathLike)) else None
         self._profiler = profiling.start(self._sess_options)  # None unless enable_profiling
         proto, _ = loader.load_model_proto(path_or_bytes)
         loaded_ns = profiling.session_event(self._profiler, "model_loading_uri" if self._model_path is not None
                                             else "model_loading_array")
+        if loads_config_from_model(self._sess_options):
+            self._sess_options = options_from_model(proto)
+            if (self._profiler is None) == bool(self._sess_options.enable_profiling):  # the model turned it on/off
+                self._profiler = profiling.start(self._sess_options)
+        # what get_session_options() returns: another copy, whose changes do not act (as onnxruntime)
+        self._reported_options = self._sess_options._copy()
         proto = self._apply_initializer_overrides(proto)
+        proto = pin_dims_by_denotation(proto, self._sess_options._free_dim_by_denotation)
         self._declared_dim_params = _declared_dim_params(proto)
         self._providers = prov.resolve(list(providers) if providers is not None else None,
                                        list(provider_options) if provider_options is not None else None)
@@ -142,6 +153,7 @@ class InferenceSession:
         with _untyped_as(Fail, "model cannot be optimised"):
             self.pass_report = optimize(model, int(self._sess_options.graph_optimization_level),
                                         {vi.name for vi in self._overridable})
+        self._write_optimized_model()
         with _untyped_as(Fail, "model cannot be compiled"):
             self._executable = self._prepare()
 
@@ -200,8 +212,15 @@ class InferenceSession:
         for k in self._SESSION_STATE:
             setattr(self, k, state[k])
         self._output_names = [vi.name for vi in self._outputs]
+        self._write_optimized_model()
         opts = {"session_options": self._sess_options, "providers": self._providers}
         self._executable = NumbaProvider(dict(self._providers[0][1])).prepare(self._model, opts, state["numba"])
+
+    def _write_optimized_model(self) -> None:
+        """SessionOptions.optimized_model_filepath: the model as the passes left it (optimized_model.py)."""
+        path = self._sess_options.optimized_model_filepath
+        if path:
+            save_optimized_model(self._model, path, self._sess_options._config)
 
     def _apply_initializer_overrides(self, proto: ModelProto) -> ModelProto:
         """The model with SessionOptions.add_initializer values swapped in (on a copy: the caller's
@@ -265,7 +284,7 @@ class InferenceSession:
         return out
 
     def get_session_options(self) -> SessionOptions:
-        return self._sess_options
+        return self._reported_options
 
     def set_providers(self, providers: Sequence[Any] | None = None, provider_options: Sequence[dict] | None = None) -> None:
         self._providers = prov.resolve(list(providers) if providers is not None else None,
