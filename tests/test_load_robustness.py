@@ -34,7 +34,7 @@ def _vi(name, shape, dtype=F):
 
 
 def _oracle(model: onnx.ModelProto, feeds: dict) -> list[np.ndarray]:
-    return ort.InferenceSession(model.SerializeToString(), providers=[CPU]).run(None, feeds)
+    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
 
 
 def _triton_or_skip(monkeypatch) -> None:
@@ -223,7 +223,7 @@ def test_wrong_attribute_type_is_invalid_graph(op, inputs, shapes, name, value, 
     model = _model([_with_attr(op, inputs, name, value)], [_vi(n, s) for n, s in zip(inputs, shapes)],
                    [_vi("y", None)])
     with pytest.raises(ort.capi.onnxruntime_pybind11_state.InvalidGraph):
-        ort.InferenceSession(model.SerializeToString(), providers=[CPU])
+        ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     with pytest.raises(onnxjit.InvalidGraph, match=f"{op}.*{name}"):
         onnxjit.InferenceSession(model.SerializeToString(), providers=[provider, CPU])
 
@@ -261,7 +261,7 @@ def test_cast_to_unknown_type_is_an_onnxjit_error(to, provider):
     """onnxruntime refuses 999 and -1 at load, 0 (UNDEFINED) when it runs; a ValueError leaked before."""
     model = _model([helper.make_node("Cast", ["a"], ["y"], to=to)], [_vi("a", [3])], [_vi("y", None)])
     with pytest.raises(Exception):
-        ort.InferenceSession(model.SerializeToString(), providers=[CPU]).run(None, {"a": np.ones(3, np.float32)})
+        ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"a": np.ones(3, np.float32)})
     with pytest.raises(onnxjit.OnnxJitError):
         onnxjit.InferenceSession(model.SerializeToString(), providers=[provider, CPU])
 
@@ -297,7 +297,7 @@ def test_external_data_without_length_reads_the_tensor_size(tmp_path):
     path = _external_model(tmp_path, {"location": "w.bin", "offset": "4"})
     x = np.ones(3, np.float32)
     got = onnxjit.InferenceSession(path, providers=[CPU]).run(None, {"x": x})[0]
-    want = ort.InferenceSession(path, providers=[CPU]).run(None, {"x": x})[0]
+    want = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got, [2, 3, 4])
 
@@ -348,7 +348,7 @@ def test_type_mismatch_is_refused_at_load(case, provider, monkeypatch):
         _triton_or_skip(monkeypatch)
     model = MISMATCHED[case]
     with pytest.raises(Exception, match="Type"):
-        ort.InferenceSession(model.SerializeToString(), providers=[CPU])
+        ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     with pytest.raises(onnxjit.InvalidGraph, match="Type"):
         onnxjit.InferenceSession(model.SerializeToString(), providers=[provider, CPU])
 

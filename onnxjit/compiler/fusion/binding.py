@@ -14,7 +14,7 @@ from onnxjit.compiler.ops.registry import lookup
 
 CONV_TILE = 262144  # elements of a conv's im2col band (~1 MB of float32, a core's L2); sizes its scratch
 CONV_OUT_TILE = 65536  # elements of a conv band's output, which its epilogue reads back from cache
-from onnxjit.errors import InvalidArgument, OnnxJitError, RuntimeException
+from onnxjit.errors import Fail, InvalidArgument, OnnxJitError
 
 
 @dataclass
@@ -131,7 +131,7 @@ def check_static_shapes(plan: KernelPlan, shapes: dict[str, tuple], seg: Segment
         real = shapes.get(v)
         if real is None:
             continue
-        err = InvalidArgument if v in inputs else RuntimeException
+        err = InvalidArgument if v in inputs else Fail
         if len(real) != rank:
             raise err(f"value {v!r} has shape {tuple(real)}, rank {len(real)}; the compiled plan assumed rank {rank} "
                       f"(shape {_show(dims)})")
@@ -144,7 +144,7 @@ def check_static_shapes(plan: KernelPlan, shapes: dict[str, tuple], seg: Segment
                 seen = symbols.setdefault(d, (r, v))
                 if seen[0] != r:
                     other = seen[1]
-                    err = InvalidArgument if (v in inputs or other in inputs) else RuntimeException
+                    err = InvalidArgument if (v in inputs or other in inputs) else Fail
                     raise err(f"symbolic dim {d!r} is {seen[0]} in {other!r} {tuple(shapes[other])} but {r} in {v!r} "
                               f"{tuple(real)}; the compiled plan assumes values that share a dim name share its size")
 
@@ -162,7 +162,7 @@ def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[st
     except OnnxJitError:
         raise
     except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, OverflowError) as exc:
-        raise RuntimeException(f"cannot bind the compiled plan to these input shapes: {type(exc).__name__}: {exc}") \
+        raise Fail(f"cannot bind the compiled plan to these input shapes: {type(exc).__name__}: {exc}") \
             from exc
     check_static_shapes(plan, shapes, seg)  # before any of the segment's kernels runs
     return binding
@@ -185,7 +185,7 @@ def _bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[s
             shapes[out] = view_shape(step, shapes[step.inputs[0]], values)
             t = plan.types.get(out)
             if t is not None and t.rank != len(shapes[out]):
-                raise RuntimeException(f"{step.nodes[0].op_type} node '{step.nodes[0].name}': output {out!r} has rank "
+                raise Fail(f"{step.nodes[0].op_type} node '{step.nodes[0].name}': output {out!r} has rank "
                                        f"{len(shapes[out])} for these input shapes; the compiled plan assumed rank {t.rank}")
             continue
         if step.kind is StepKind.ELEMENTWISE:

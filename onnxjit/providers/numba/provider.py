@@ -16,7 +16,7 @@ from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
 from onnxjit.compiler.fusion.layout import build_layout
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model
-from onnxjit.errors import OnnxJitError, RuntimeException
+from onnxjit.errors import Fail, InvalidArgument, OnnxJitError, RuntimeException
 from onnxjit.providers import cache, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
@@ -457,8 +457,10 @@ class NumbaExecutable:
                             driver(*arenas, *args)
                 except OnnxJitError:
                     raise
-                except Exception as exc:  # noqa: BLE001
-                    raise RuntimeException(f"compiled segment {si} failed: {type(exc).__name__}: {exc}") from exc
+                except Exception as exc:  # noqa: BLE001 - a kernel's failure is onnxruntime's Fail; an index
+                    # out of range in the data (Gather's checked indices) is an input error, as there
+                    err = InvalidArgument if isinstance(exc, IndexError) else Fail
+                    raise err(f"compiled segment {si} failed: {type(exc).__name__}: {exc}") from exc
                 env.update(outs)
                 if seg.host_after is not None:
                     if control is not None and control.terminate:

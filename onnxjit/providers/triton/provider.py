@@ -22,7 +22,7 @@ from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
 from onnxjit.compiler.fusion.layout import KERNEL_KINDS, Layout, Segment, build_layout
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model, outer_scope_names
-from onnxjit.errors import OnnxJitError, RuntimeException
+from onnxjit.errors import Fail, OnnxJitError, RuntimeException
 from onnxjit.providers import cache, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
@@ -226,7 +226,7 @@ class TritonExecutable:
             except OnnxJitError:
                 raise
             except Exception as exc:
-                raise RuntimeException(f"Triton kernel {launch.__name__[7:]} failed: {type(exc).__name__}: "
+                raise Fail(f"Triton kernel {launch.__name__[7:]} failed: {type(exc).__name__}: "
                                        f"{str(exc).strip()[:500]}") from exc
 
     def profile_with(self, profiler: Any) -> None:
@@ -251,7 +251,7 @@ class TritonExecutable:
             except OnnxJitError:
                 raise
             except Exception as exc:
-                raise RuntimeException(f"Triton kernel {launch.__name__[7:]} failed: {type(exc).__name__}: "
+                raise Fail(f"Triton kernel {launch.__name__[7:]} failed: {type(exc).__name__}: "
                                        f"{str(exc).strip()[:500]}") from exc
             t1 = perf_counter_ns()
             self.profiler.node(event_name(self.plan.steps[k].name), t0, t1,
