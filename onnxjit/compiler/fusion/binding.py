@@ -168,6 +168,21 @@ def bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[st
     return binding
 
 
+def bind_segment_after(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[str, tuple],
+                       values: dict[str, Any], opsets: dict[str, int], shape_steps: list[Step],
+                       computed: dict[str, Any]) -> SegmentBinding:
+    """bind_segment once the earlier segments and host steps have computed `computed`: their real
+    shapes replace the planned ones. The binding keeps the shapes and (non-constant) values it was
+    bound at, which a kept binding is checked against before it is used again."""
+    for name, v in computed.items():
+        if isinstance(v, np.ndarray):
+            shapes[name] = v.shape
+    binding = bind_segment(plan, layout, seg, shapes, values, opsets, shape_steps)
+    binding.shapes = dict(shapes)  # type: ignore[attr-defined]
+    binding.values = {k: v for k, v in values.items() if k not in plan.constants}  # type: ignore[attr-defined]
+    return binding
+
+
 def _bind_segment(plan: KernelPlan, layout: Layout, seg: Segment, shapes: dict[str, tuple], values: dict[str, Any],
                   opsets: dict[str, int], shape_steps: list[Step]) -> SegmentBinding:
     step_params: dict[int, list[int]] = {}

@@ -12,7 +12,7 @@ import numpy as np
 
 from onnxjit.compiler.codegen.numba_gen import HELPER_MODULE, render_numba, uses_helpers
 from onnxjit.compiler.fusion import GreedyFusion, build_plan
-from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
+from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment_after
 from onnxjit.compiler.fusion.layout import build_layout
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model
@@ -435,12 +435,8 @@ class NumbaExecutable:
                 if bound is not None:
                     b = bound.bindings[si]
                 else:
-                    for n, v in env.items():
-                        if isinstance(v, np.ndarray):
-                            shapes[n] = v.shape
-                    b = bind_segment(plan, layout, seg, shapes, values, self.model.opsets, self._shape_steps[si])
-                    b.shapes = dict(shapes)  # type: ignore[attr-defined]
-                    b.values = {k: v for k, v in values.items() if k not in plan.constants}  # type: ignore[attr-defined]
+                    b = bind_segment_after(plan, layout, seg, shapes, values, self.model.opsets,
+                                           self._shape_steps[si], env)
                 bindings.append(b)
                 if len(run_arenas) <= si:
                     run_arenas.append(self._new_arenas(b))

@@ -18,7 +18,7 @@ import numpy as np
 from onnxjit.compiler.codegen import triton_gen
 from onnxjit.compiler.codegen.triton_gen import GenOptions, render_triton
 from onnxjit.compiler.fusion import GreedyFusion, build_plan
-from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment
+from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment_after
 from onnxjit.compiler.fusion.layout import KERNEL_KINDS, Layout, Segment, build_layout
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model, outer_scope_names
@@ -183,12 +183,8 @@ class TritonExecutable:
             else:
                 if si == 0:
                     use_triton_cache(self.cache_root)  # new shapes: kernels may compile now
-                for n, v in host.items():
-                    if isinstance(v, np.ndarray):
-                        shapes[n] = v.shape
-                b = bind_segment(plan, layout, seg, shapes, values, self.model.opsets, self._shape_steps[si])
-                b.shapes = dict(shapes)  # type: ignore[attr-defined]
-                b.values = {k: v for k, v in values.items() if k not in plan.constants}  # type: ignore[attr-defined]
+                b = bind_segment_after(plan, layout, seg, shapes, values, self.model.opsets, self._shape_steps[si],
+                                       host)
                 b.launches = self._launches(seg, b)  # type: ignore[attr-defined]
             bindings.append(b)
             self._run_segment(seg, b, host, dev, bound, control)
