@@ -17,6 +17,7 @@ from onnxjit.runtime.metadata import ModelMetadata, NodeArg
 from onnxjit.runtime.options import (ExecutionMode, ExecutionOrder, GraphOptimizationLevel, OrtAllocatorType,
                                      OrtMemType, OrtSparseFormat, RunOptions, SessionOptions)
 from onnxjit.runtime.session import InferenceSession
+from onnxjit.runtime.artifact import load_artifact  # a folder `onnxjit compile -o` wrote
 from onnxjit.runtime.iobinding import IOBinding, SessionIOBinding
 from onnxjit.runtime.ortvalue import OrtValue
 from onnxjit.runtime.sparse import SparseTensor

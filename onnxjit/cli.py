@@ -6,6 +6,7 @@ import os
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -73,17 +74,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_shapes(items: list[str]) -> dict[str, tuple[int, ...]]:
-    shapes = {}
-    for item in items:
-        name, sep, dims = item.rpartition("=")
-        if not sep or not name:
-            raise SystemExit(f"--shape expects name=d0,d1,...; got {item!r}")
-        try:
-            shapes[name] = tuple(int(d) for d in dims.split(",") if d.strip())
-        except ValueError:
-            raise SystemExit(f"--shape {item!r}: dims must be integers") from None
-    return shapes
+def _parse_shapes(items: list[str]) -> list[dict[str, tuple[int, ...]]]:
+    """--shape values -> shape buckets (artifact_build.parse_buckets: naming an input again starts a
+    new bucket), or a one-line exit."""
+    from onnxjit.runtime.artifact_build import BuildError, parse_buckets
+
+    try:
+        return parse_buckets(items)
+    except BuildError as exc:
+        raise SystemExit(f"onnxjit compile: {exc}") from None
 
 
 class ProgressBar:
@@ -103,69 +102,98 @@ class ProgressBar:
 
 
 TRITON_NAMES = {"triton", "tritonexecutionprovider", "cudaexecutionprovider", "cuda"}
+NUMBA_NAMES = {"numba", "numbaexecutionprovider", "cpuexecutionprovider", "cpu"}
 
 
-def cmd_compile_triton(args: argparse.Namespace, shapes: dict[str, tuple[int, ...]]) -> int:
-    """Triton kernels for a GPU architecture (--target cuda:90), compiled here without a GPU."""
-    from onnxjit.providers.triton.aot import compile_model
+def _shapes_text(shapes: dict[str, list[int]]) -> str:
+    return " ".join(f"{k}={','.join(map(str, v))}" for k, v in shapes.items()) or "(no inputs)"
+
+
+def cmd_compile_triton(args: argparse.Namespace, buckets: list[dict[str, tuple[int, ...]]]) -> int:
+    """Triton kernels for a GPU architecture (--target cuda:90), compiled here without a GPU, into the
+    artifact folder; says how many kernel variants were new."""
+    from onnxjit.runtime.artifact_build import build_triton
 
     t0 = time.perf_counter()
-    stats = compile_model(args.model, args.target, shapes, os.path.abspath(args.output) if args.output else None,
-                          ProgressBar("compile"))
+    stats = build_triton(args.model, Path(args.output), args.target, buckets, args.strict, ProgressBar("compile"))
     print(f"model:      {args.model}")
     print("provider:   TritonExecutionProvider")
     print(f"target:     {stats['target']}")
-    print(f"kernels:    {stats['plan_kernels']} in the plan, {stats['host_steps']} host steps; "
-          f"{stats['launches']} launches at {stats['feeds']}")
-    print(f"compiled:   {stats['kernels']} kernel variants ({stats['cubins']} cubins) in {stats['seconds']:.2f} s")
-    print(f"cache:      {stats['triton_cache']}")
+    print(f"kernels:    {stats['plan_kernels']} in the plan, {stats['host_steps']} host steps")
+    for i, b in enumerate(stats["buckets"]):
+        used = sum(1 for v in stats["variants"] if i in v["buckets"])
+        print(f"bucket {i}:   {_shapes_text(b)}: {used} kernel variants")
+    print(f"variants:   {stats['kernels']} ({stats['launches']} launches): {stats['new']} new, "
+          f"{stats['kernels'] - stats['new']} already in the folder; compiled {stats['cubins']} cubins "
+          f"in {stats['seconds']:.2f} s")
+    print(f"artifact:   {stats['folder']} (manifest: {os.path.basename(stats['manifest'])})")
     print(f"total:      {time.perf_counter() - t0:.2f} s")
     return 0
 
 
-def cmd_compile(args: argparse.Namespace) -> int:
-    """Fill the compile cache ahead of time, so that a later process compiles nothing."""
-    import onnxjit
+def cmd_compile_numba(args: argparse.Namespace, buckets: list[dict[str, tuple[int, ...]]]) -> int:
+    """The Numba provider's code for this CPU, into the artifact folder, and a check run per bucket."""
+    from onnxjit.runtime.artifact_build import build_numba
 
-    shapes = _parse_shapes(args.shape)
-    from onnxjit.providers import cache  # noqa: PLC0415
-
-    folder = cache.requested_root(os.path.abspath(args.output) if args.output else None)
-    if cache.usable_root(folder)[0] is None:  # a session would compile into a private folder, in vain
-        raise SystemExit(f"onnxjit compile: cannot use {str(folder)!r} as the cache folder: "
-                         f"{cache.usable_root(folder)[1]}")
-    if args.provider.lower() in TRITON_NAMES or args.target:
-        if not args.target:
-            raise SystemExit("--provider triton compiles for a GPU architecture: give --target, e.g. cuda:90")
-        return cmd_compile_triton(args, shapes)
-    so = onnxjit.SessionOptions()
-    if args.output:
-        so.add_session_config_entry("onnxjit.cache_dir", os.path.abspath(args.output))
     t0 = time.perf_counter()
-    sess = onnxjit.InferenceSession(args.model, so, providers=[(args.provider, {"progress": ProgressBar("compile")}),
-                                                                "ReferenceExecutionProvider"])
-    stats = sess.compile_stats()
-    known = {i.name for i in sess.get_inputs()}
-    unknown = sorted(set(shapes) - known)
-    if unknown:
-        raise SystemExit(f"--shape names {unknown} are not inputs of the model; inputs: {sorted(known)}")
-    feeds = {}
-    for inp in sess.get_inputs():
-        shape = shapes.get(inp.name) or tuple(d if isinstance(d, int) else 1 for d in inp.shape)
-        dtype = np.dtype({"tensor(float)": "float32", "tensor(double)": "float64", "tensor(int64)": "int64",
-                          "tensor(int32)": "int32", "tensor(bool)": "bool"}.get(inp.type, "float32"))
-        feeds[inp.name] = np.zeros(shape, dtype=dtype)
-    sess.run(None, feeds)  # a check run at the given shapes; it must not compile anything new
-    extra = sess.compile_stats()["compiled"] - stats["compiled"]
+    stats = build_numba(args.model, Path(args.output), buckets, args.strict, ProgressBar("compile"))
     print(f"model:      {args.model}")
     print(f"provider:   {stats['provider']}")
     print(f"kernels:    {stats['kernels']} in the plan, {stats['functions']} generated functions")
     print(f"compiled:   {stats['compiled']} functions in {stats['compile_seconds']:.2f} s"
           + (" (everything came from the cache)" if stats["from_cache"] else ""))
-    print(f"check run:  {', '.join(f'{k}={list(v.shape)}' for k, v in feeds.items())}: {extra} functions compiled")
-    print(f"cache:      {stats.get('cache_folder', '-')}")
+    for shapes, extra in stats["checks"]:
+        print(f"check run:  {_shapes_text(shapes)}: {extra} functions compiled")
+    print(f"artifact:   {stats['folder']} (manifest: {os.path.basename(stats['manifest'])})")
     print(f"total:      {time.perf_counter() - t0:.2f} s")
     return 0
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    """Compile a model ahead of time into a self-contained, relocatable artifact folder (-o): the
+    compiled code, model.onnx and manifest.json (runtime/artifact.py); InferenceSession(folder) then
+    compiles nothing. Every error is one line."""
+    from onnxjit.errors import OnnxJitError
+    from onnxjit.runtime.artifact_build import BuildError
+
+    buckets = _parse_shapes(args.shape)
+    provider = args.provider.strip().lower()
+    if provider not in TRITON_NAMES | NUMBA_NAMES:
+        raise SystemExit(f"onnxjit compile: unknown provider {args.provider!r}: use numba (CPU) or triton (GPU)")
+    triton = provider in TRITON_NAMES
+    if triton and not args.target:
+        raise SystemExit("onnxjit compile: --provider triton compiles for a GPU architecture: give --target, e.g. cuda:90")
+    if args.target and not triton:
+        raise SystemExit("onnxjit compile: --target is a GPU architecture, for --provider triton")
+    try:
+        return cmd_compile_triton(args, buckets) if triton else cmd_compile_numba(args, buckets)
+    except BuildError as exc:
+        raise SystemExit(f"onnxjit compile: {exc}") from None
+    except OnnxJitError as exc:
+        raise SystemExit(f"onnxjit compile: {args.model}: {str(exc.detail).splitlines()[0][:500]}") from None
+    except ImportError as exc:
+        raise SystemExit(f"onnxjit compile: {exc.name or exc} is not installed (needed by this provider)") from None
+    except Exception as exc:  # noqa: BLE001 - a compiler's failure, in one line
+        first = (str(exc).strip().splitlines() or [""])[0][:500]
+        raise SystemExit(f"onnxjit compile: {args.model}: {type(exc).__name__}: {first}") from None
+
+
+def _error_line(exc: BaseException, args: argparse.Namespace) -> str:
+    """One line that says what went wrong, without a traceback."""
+    from onnxjit.errors import InvalidProtobuf, NoSuchFile, OnnxJitError
+
+    model = getattr(args, "model", None)
+    if isinstance(exc, InvalidProtobuf):
+        return f"{model}: not an ONNX model ({exc.detail})"
+    if isinstance(exc, NoSuchFile):
+        return f"no such file: {model}" if model and not os.path.exists(model) else exc.detail
+    if isinstance(exc, OnnxJitError):
+        return f"{type(exc).__name__}: {exc.detail}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    if isinstance(exc, (CliError, ValueError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,13 +208,17 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--provider", default="NumbaExecutionProvider")
     e.add_argument("--code", action="store_true", help="also print the generated source")
     e.set_defaults(fn=cmd_explain)
-    c = sub.add_parser("compile", help="compile a model into the cache ahead of time")
+    c = sub.add_parser("compile", help="compile a model ahead of time into a relocatable artifact folder")
     c.add_argument("model")
-    c.add_argument("-o", "--output", help="cache folder to fill (default: ONNXJIT_CACHE_DIR or ~/.cache/onnxjit)")
-    c.add_argument("--provider", default="NumbaExecutionProvider")
+    c.add_argument("-o", "--output", required=True,
+                   help="artifact folder to write: compiled code, model.onnx, manifest.json")
+    c.add_argument("--provider", default="NumbaExecutionProvider", help="numba (CPU, default) or triton (GPU)")
     c.add_argument("--shape", action="append", default=[], metavar="NAME=D0,D1,...",
-                   help="input shape for the check run (repeatable; symbolic dims default to 1)")
+                   help="input shape (repeatable): naming an input again starts another shape bucket; "
+                        "symbolic dims not given are 1")
     c.add_argument("--target", help="GPU architecture for --provider triton, e.g. cuda:90 (no GPU needed)")
+    c.add_argument("--strict", action="store_true",
+                   help="sessions opening the artifact raise ModelRequiresCompilation instead of compiling")
     c.set_defaults(fn=cmd_compile)
     args = ap.parse_args(argv)
     return args.fn(args)

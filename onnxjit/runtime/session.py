@@ -84,9 +84,17 @@ def _untyped_as(error: type[OnnxJitError], what: str):
 class InferenceSession:
     """onnxruntime.InferenceSession, compiled by onnxjit."""
 
+    # opened from an ahead-of-time artifact (runtime/artifact.py): checks each run's input shapes
+    _aot_guard: Any = None
+
     def __init__(self, path_or_bytes: str | bytes | os.PathLike | ModelProto, sess_options: SessionOptions | None = None,
                  providers: Sequence[Any] | None = None, provider_options: Sequence[dict] | None = None,
                  **kwargs: Any):
+        if isinstance(path_or_bytes, (str, os.PathLike)) and os.path.isdir(path_or_bytes):
+            from onnxjit.runtime import artifact  # a folder `onnxjit compile -o` made: its model and code
+
+            artifact.init_session(self, path_or_bytes, sess_options, providers, provider_options, kwargs)
+            return
         t0 = time.perf_counter()
         # the session's own copy: changing the caller's options later changes nothing here
         self._sess_options = (sess_options or SessionOptions())._copy()
@@ -178,7 +186,7 @@ class InferenceSession:
             digest = hashlib.sha256(proto.SerializeToString()).hexdigest()
         except Exception:  # noqa: BLE001 - a model protobuf cannot serialise (over 2 GB): no entry
             return None
-        unkeyed = {"onnxjit.cache_dir", "onnxjit.parallel_compile", "onnxjit.plan_cache"}
+        unkeyed = {"onnxjit.cache_dir", "onnxjit.parallel_compile", "onnxjit.plan_cache", "onnxjit.aot_strict"}
         settings = json.dumps({"level": int(self._sess_options.graph_optimization_level),
                                "config": sorted((k, v) for k, v in config.items() if k not in unkeyed),
                                "provider": sorted((str(k), str(v)) for k, v in options.items()
@@ -327,6 +335,8 @@ class InferenceSession:
                 raise InvalidArgument(f"Invalid output name: {n}. Model outputs: {self._output_names}")
         feeds = check_feeds(input_feed, self._inputs, {vi.name: vi for vi in self._overridable},
                             self._sess_options._free_dim_by_name)
+        if self._aot_guard is not None:
+            self._aot_guard(feeds)
         t0 = time.perf_counter_ns()
         # the providers check run_options.terminate between the pieces they run (run_control.py)
         previous = run_control.activate(run_options) if run_options is not None else None
@@ -393,6 +403,8 @@ class InferenceSession:
         checked = check_feeds(stand_ins, self._inputs, {vi.name: vi for vi in self._overridable},
                               self._sess_options._free_dim_by_name)
         feeds = {n: values[n] if not isinstance(values[n], np.ndarray) else checked[n] for n in checked}
+        if self._aot_guard is not None:
+            self._aot_guard(checked)
         # a device run's model_run event (a host run goes through run(), which records its own)
         device_run = self._profiler is not None and hasattr(self._executable, "run_device")
         t0 = time.perf_counter_ns() if device_run else 0

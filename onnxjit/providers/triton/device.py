@@ -180,4 +180,7 @@ def use_triton_cache(root: Path) -> Path:
         folder = private
         cache.ensure_dir(folder)
     os.environ["TRITON_CACHE_DIR"] = str(folder)
+    from onnxjit.providers.triton import relocatable_cache  # noqa: PLC0415
+
+    relocatable_cache.install()  # kernels are found by name in their folder: a moved cache still hits
     return folder
