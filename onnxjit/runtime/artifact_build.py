@@ -112,7 +112,7 @@ def _external(model: str):
     return (t for t in _get_all_tensors(proto) if uses_external_data(t))
 
 
-def _merged_build(old: dict | None, new: dict, provider: str) -> dict:
+def _merged_build(old: dict | None, new: dict) -> dict:
     """`new`, with the buckets and variants of `old` when `old` was built by the same versions for the
     same machine (the folder still holds what it compiled)."""
     if not old or old.get("versions") != new["versions"] or old.get("machine") != new["machine"]:
@@ -149,7 +149,7 @@ def _write(root: Path, provider: str, build: dict) -> Path:
     if problem or manifest is None or (manifest.get("model") or {}).get("sha256") != sha:
         manifest = {}
     builds = dict(manifest.get("builds") or {})
-    builds[provider] = _merged_build(builds.get(provider), build, provider)
+    builds[provider] = _merged_build(builds.get(provider), build)
     manifest = {"format": artifact.FORMAT, "model": {"file": artifact.MODEL, "sha256": sha},
                 "builds": builds}
     artifact.write_manifest(root, manifest)
@@ -168,7 +168,8 @@ def build_numba(model: str, folder: Path, shapes: list[dict[str, tuple[int, ...]
     from onnxjit.providers.triton.aot import zero_feeds
 
     root = prepare_folder(model, folder)
-    check_buckets(onnxjit.InferenceSession(str(root / artifact.MODEL), providers=["ReferenceExecutionProvider"]), shapes)
+    probe = onnxjit.InferenceSession(str(root / artifact.MODEL), providers=["ReferenceExecutionProvider"])
+    check_buckets(probe, shapes)  # before compiling anything
     so = onnxjit.SessionOptions()
     so.add_session_config_entry("onnxjit.cache_dir", str(root))
     with artifact.in_tree_numba_cache():

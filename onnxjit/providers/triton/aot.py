@@ -132,7 +132,10 @@ def compile_launch(fn: Any, args: tuple, meta: dict, target: Any) -> tuple[str, 
     return variant.cache_hash, compile_variant(variant, target)
 
 
-def record_variants(executable: Any, buckets: list[dict[str, np.ndarray]], target: Any) -> tuple[int, dict[str, tuple[Variant, list[int]]]]:
+Recorded = dict[str, tuple[Variant, list[int]]]  # cache hash -> (variant, indices of the buckets that launch it)
+
+
+def record_variants(executable: Any, buckets: list[dict[str, np.ndarray]], target: Any) -> tuple[int, Recorded]:
     """(launches, {cache hash: (variant, indices of the buckets that launch it)}) over one recorded run
     per bucket of feeds."""
     variants: dict[str, tuple[Variant, list[int]]] = {}
@@ -186,7 +189,10 @@ def compile_executable(executable: Any, buckets: dict[str, np.ndarray] | list[di
             "variants": listed}
 
 
-def compile_model(model: Any, target: str, shapes: dict[str, tuple[int, ...]] | list[dict[str, tuple[int, ...]]] | None = None,
+Shapes = dict[str, tuple[int, ...]]
+
+
+def compile_model(model: Any, target: str, shapes: Shapes | list[Shapes] | None = None,
                   cache_dir: str | None = None, progress: Callable[[int, int, str], None] | None = None,
                   allow_tf32: bool = False) -> dict[str, Any]:
     """`onnxjit compile MODEL --provider triton --target cuda:90`: the model's session pipeline (load,
