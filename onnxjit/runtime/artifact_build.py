@@ -196,7 +196,8 @@ def build_numba(model: str, folder: Path, shapes: list[dict[str, tuple[int, ...]
     variants += [{"function": d, "module": artifact.file_entry(root, Path(ex.path))["path"]}
                  for parts in ex.module_info.drivers for d in parts]
     build = {"provider": "NumbaExecutionProvider", "versions": artifact.versions("NumbaExecutionProvider"),
-             "machine": {"cpu": _fingerprint()}, "shapes": _shapes_json(feeds), "strict": bool(strict),
+             "machine": {"cpu": _fingerprint()}, "other_versions": artifact.recorded_versions(),
+             "shapes": _shapes_json(feeds), "strict": bool(strict),
              "variants": variants, "files": [artifact.file_entry(root, p) for p in modules]}
     manifest = _write(root, "NumbaExecutionProvider", build)
     return {**stats, "checks": list(zip(_shapes_json(feeds), checks)), "folder": str(root), "manifest": str(manifest)}
@@ -236,7 +237,7 @@ def build_triton(model: str, folder: Path, target: str, shapes: list[dict[str, t
     if Path(stats["cache_root"]).resolve() != root:
         raise BuildError(f"Triton compiled into {stats['cache_root']!r}, not the artifact folder (see its warning)")
     build = {"provider": "TritonExecutionProvider", "versions": artifact.versions("TritonExecutionProvider"),
-             "machine": {"gpu_target": target_name}, "also": artifact.recorded_versions(),
+             "machine": {"gpu_target": target_name}, "other_versions": artifact.recorded_versions(),
              "shapes": stats["buckets"], "strict": bool(strict),
              "variants": stats["variants"], "files": [artifact.file_entry(root, Path(stats["module"]))]}
     manifest = _write(root, "TritonExecutionProvider", build)
