@@ -3,8 +3,18 @@
     import onnxjit as ort
     sess = ort.InferenceSession("model.onnx")
     y, = sess.run(None, {"x": x})
+
+Fusion research (README "Fusion research"): ``onnxjit.plan(model, policy=onnxjit.FusionPolicy(...))``
+returns the kernel plan a session would compile, without compiling it.
+
+The names that need onnx (the session, options, values, the planner) are imported on first use
+(PEP 562 ``__getattr__``), so that ``import onnxjit`` and ``onnxjit --help`` stay fast; ``dir()``,
+``from onnxjit import X`` and ``onnxjit.X`` see them as before.
 """
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -13,18 +23,41 @@ from onnxjit.errors import (DeviceReset, EngineError, EPFail, Fail, InvalidArgum
                             ModelLoadCanceled, ModelLoaded, ModelRequiresCompilation, NoModel, NoSuchFile, NotFound,
                             NotImplemented, OnnxJitError, OrtRuntimeError, RuntimeException)
 from onnxjit import capi  # onnxruntime's module path for the exceptions: onnxjit.capi.onnxruntime_pybind11_state
-from onnxjit.runtime.metadata import ModelMetadata, NodeArg
-from onnxjit.runtime.options import (ExecutionMode, ExecutionOrder, GraphOptimizationLevel, OrtAllocatorType,
-                                     OrtMemType, OrtSparseFormat, RunOptions, SessionOptions)
-from onnxjit.runtime.session import InferenceSession
-from onnxjit.runtime.artifact import load_artifact  # a folder `onnxjit compile -o` wrote
-from onnxjit.runtime.iobinding import IOBinding, SessionIOBinding
-from onnxjit.runtime.ortvalue import OrtValue
-from onnxjit.runtime.sparse import SparseTensor
-from onnxjit.runtime.device import (OrtArenaCfg, OrtDevice, OrtDeviceMemoryType, OrtDeviceVendorId, OrtMemoryInfo,
-                                    OrtMemoryInfoDeviceType, create_and_register_allocator,
-                                    create_and_register_allocator_v2, has_collective_ops)
-from onnxjit.runtime.providers import ALL_PROVIDERS as _ALL, available_providers as _available
+
+# public name -> the module that defines it (imported on first use); a module name alone: the module
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("ModelMetadata", "NodeArg"), "onnxjit.runtime.metadata"),
+    **dict.fromkeys(("ExecutionMode", "ExecutionOrder", "GraphOptimizationLevel", "OrtAllocatorType", "OrtMemType",
+                     "OrtSparseFormat", "RunOptions", "SessionOptions"), "onnxjit.runtime.options"),
+    "InferenceSession": "onnxjit.runtime.session",
+    **dict.fromkeys(("IOBinding", "SessionIOBinding"), "onnxjit.runtime.iobinding"),
+    "OrtValue": "onnxjit.runtime.ortvalue",
+    "SparseTensor": "onnxjit.runtime.sparse",
+    **dict.fromkeys(("OrtArenaCfg", "OrtDevice", "OrtDeviceMemoryType", "OrtDeviceVendorId", "OrtMemoryInfo",
+                     "OrtMemoryInfoDeviceType", "create_and_register_allocator", "create_and_register_allocator_v2",
+                     "has_collective_ops"), "onnxjit.runtime.device"),
+    "backend": "onnxjit.backend",   # the ONNX backend API: onnxjit.backend.prepare/run
+    "load_artifact": "onnxjit.runtime.artifact",  # a folder `onnxjit compile -o` wrote
+    # fusion research
+    "plan": "onnxjit.runtime.planning",
+    "FusionPolicy": "onnxjit.compiler.fusion.policy",
+    **dict.fromkeys(("KernelPlan", "FusionDecision"), "onnxjit.compiler.fusion.plan"),
+    "GreedyFusion": "onnxjit.compiler.fusion.planner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'onnxjit' has no attribute {name!r}")
+    mod = importlib.import_module(module)
+    value = mod if module == f"{__name__}.{name}" else getattr(mod, name)
+    globals()[name] = value  # once imported, a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 version = __version__
 package_name = "onnxjit"
@@ -34,11 +67,15 @@ import_capi_exception: Exception | None = None
 
 
 def get_available_providers() -> list[str]:
-    return _available()
+    from onnxjit.runtime.providers import available_providers
+
+    return available_providers()
 
 
 def get_all_providers() -> list[str]:
-    return list(_ALL)
+    from onnxjit.runtime.providers import ALL_PROVIDERS
+
+    return list(ALL_PROVIDERS)
 
 
 def get_device() -> str:
@@ -98,4 +135,7 @@ def disable_telemetry_events() -> None:
 
 def enable_telemetry_events() -> None:
     """onnxjit sends no telemetry; kept for API parity."""
-from onnxjit import backend  # noqa: E402  (the ONNX backend API: onnxjit.backend.prepare/run)
+
+
+__all__ = sorted({n for n in globals() if not n.startswith("_") and n not in ("annotations", "importlib", "Any")}
+                 | set(_LAZY))

@@ -35,7 +35,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import onnxjit
 
     path, expected_path = _light_model(args.model)
-    providers = onnxjit.get_available_providers()
+    if not os.path.isfile(path):
+        root = os.path.dirname(path)
+        names = sorted(f[len("light_"):-len(".onnx")] for f in os.listdir(root) if f.endswith(".onnx"))
+        raise CliError(f"no light model named {args.model!r}; known: {', '.join(names)}")
+    # the compiled CPU provider shows its compile progress (stderr)
+    providers = [(p, {"progress": ProgressBar("compile")}) if p == "NumbaExecutionProvider" else p
+                 for p in onnxjit.get_available_providers()]
     t0 = time.perf_counter()
     sess = onnxjit.InferenceSession(path, providers=providers)
     create_s = time.perf_counter() - t0
@@ -58,17 +64,65 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+class CliError(Exception):
+    """A mistake on the command line: main() prints its message as one line and exits with 2."""
+
+
+def _check_model_file(path: str, folder_ok: bool = False) -> None:
+    """A clear line for a path that is no model file (a session also opens an artifact folder)."""
+    if not os.path.exists(path):
+        raise CliError(f"no such file: {path}")
+    if os.path.isdir(path) and not folder_ok:
+        raise CliError(f"{path} is a directory, not an ONNX model file")
+
+
+def _plan_source(plan, provider) -> str:
+    """The source a session would generate for `plan` (--no-compile --code): rendered only, nothing
+    written or compiled (it imports the code generator: Numba's, for its kernel-call helpers)."""
+    from onnxjit.compiler.fusion.layout import build_layout
+    from onnxjit.providers.base import ProviderName
+
+    layout = build_layout(plan)
+    if provider is ProviderName.TRITON:
+        from onnxjit.compiler.codegen.triton_gen import render_triton
+
+        return render_triton(plan, layout).source
+    from onnxjit.compiler.codegen.numba_gen import render_numba
+
+    info = render_numba(plan, layout)
+    return info.source + "".join(f"\n# ---- module {n} ----\n{src}" for n, src in info.kernel_modules.items())
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
-    """Print the kernel plan (and with --code the generated source) of a model."""
+    """Print the kernel plan of a model: --no-compile plans only (onnxjit.plan: no code is generated
+    or compiled); otherwise a session compiles it (progress on stderr) and its plan is printed.
+    --json prints the plan as JSON, --why adds the "why not fused" log, --code the generated source."""
+    _check_model_file(args.model, folder_ok=not args.no_compile)
+    from onnxjit.runtime.planning import provider_named
+
+    provider = provider_named(args.provider)  # an unknown name is an error, not a silent fallback
+    if args.no_compile:
+        import onnxjit
+
+        plan = onnxjit.plan(args.model, provider=provider.value)
+        print(plan.to_json() if args.json else plan.describe(why=args.why))
+        if args.code:
+            print(_plan_source(plan, provider))
+        return 0
     import onnxjit
 
-    sess = onnxjit.InferenceSession(args.model, providers=[args.provider, "ReferenceExecutionProvider"])
+    options = {"progress": ProgressBar("compile")} if provider.value == "NumbaExecutionProvider" else {}
+    sess = onnxjit.InferenceSession(args.model, providers=[(provider.value, options), "ReferenceExecutionProvider"])
     ex = sess.executable
     plan = getattr(ex, "plan", None)
     if plan is None:
         print(f"{sess.get_providers()[0]} interprets the graph node by node; no kernel plan")
         return 0
-    print(ex.describe() if hasattr(ex, "describe") else plan.describe())
+    if args.json:
+        print(plan.to_json())
+    else:
+        text = ex.describe() if hasattr(ex, "describe") else plan.describe()
+        print(text + ("\n" + plan.why_not_fused() if args.why else ""))
     if args.code:
         print(ex.source)
     return 0
@@ -197,15 +251,27 @@ def _error_line(exc: BaseException, args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line. Errors print one line, `onnxjit <cmd>: error: <message>`, and exit with 2
+    (--traceback, or ONNXJIT_TRACEBACK=1, shows the traceback instead). Importing this module and
+    --help import neither onnx nor numba (onnxjit/__init__.py imports its heavy names lazily)."""
     ap = argparse.ArgumentParser(prog="onnxjit")
+    ap.add_argument("--traceback", action="store_true", help="show the traceback of an error (or ONNXJIT_TRACEBACK=1)")
     sub = ap.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("demo", help="run the embedded default model and check its output")
-    d.add_argument("--model", default="resnet50")
+    d.add_argument("--model", default="resnet50", help="a light model shipped with onnx (default resnet50)")
     d.add_argument("--repeat", type=int, default=10)
     d.set_defaults(fn=cmd_demo)
-    e = sub.add_parser("explain", help="print the fused kernel plan of a model")
+    e = sub.add_parser("explain", help="print the fused kernel plan of a model",
+                       description="Print the fused kernel plan of a model. Without --no-compile a session "
+                                   "compiles it first (progress on stderr).")
     e.add_argument("model")
-    e.add_argument("--provider", default="NumbaExecutionProvider")
+    e.add_argument("--provider", default="NumbaExecutionProvider",
+                   help="NumbaExecutionProvider (default; also CPUExecutionProvider, numba) or "
+                        "TritonExecutionProvider (also CUDAExecutionProvider, triton)")
+    e.add_argument("--no-compile", action="store_true",
+                   help="plan only (onnxjit.plan): no code is compiled or written to the cache")
+    e.add_argument("--json", action="store_true", help="print the plan as JSON (steps, buffers, decisions)")
+    e.add_argument("--why", action="store_true", help="also print the \"why not fused\" log")
     e.add_argument("--code", action="store_true", help="also print the generated source")
     e.set_defaults(fn=cmd_explain)
     c = sub.add_parser("compile", help="compile a model ahead of time into a relocatable artifact folder")
@@ -221,7 +287,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="sessions opening the artifact raise ModelRequiresCompilation instead of compiling")
     c.set_defaults(fn=cmd_compile)
     args = ap.parse_args(argv)
-    return args.fn(args)
+    try:
+        return args.fn(args)
+    except KeyboardInterrupt:
+        print(f"onnxjit {args.cmd}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the command line's boundary: one line, no traceback
+        if args.traceback or os.environ.get("ONNXJIT_TRACEBACK", "0") not in ("", "0"):
+            raise
+        message = " ".join(_error_line(exc, args).split())  # one line, whatever the message holds
+        print(f"onnxjit {args.cmd}: error: {message[:2000]}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

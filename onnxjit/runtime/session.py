@@ -139,42 +139,27 @@ class InferenceSession:
 
     # --- construction -----------------------------------------------------------------------
     def _build(self, proto: ModelProto) -> None:
-        """Read, check and optimise the model, then let the first provider prepare it. Models are
-        untrusted: whatever goes wrong on the way leaves as an onnxjit error (_untyped_as), never
-        as a TypeError, ValueError, MemoryError or RecursionError from deep inside."""
-        from onnxjit.compiler.passes.type_check import check_node_protos
-        from onnxjit.errors import Fail, InvalidGraph
-
-        proto = infer_shapes(proto)
-        with _untyped_as(InvalidGraph, "model cannot be read"):
-            model = loader.model_from_proto(proto)
-            check_node_protos(proto)
-        self._model: Model = model
-        g = model.graph
-        inits = set(g.initializers)
-        # Before IR 4 every initializer had to be listed as an input: they are constants then.
-        self._overridable = [vi for vi in g.inputs if vi.name in inits] if model.ir_version >= 4 else []
-        self._inputs = [vi for vi in g.inputs if vi.name not in inits]
-        self._outputs = list(g.outputs)
+        """Read, check and optimise the model (optimized_model), then let the first provider prepare it."""
+        self._model, self._inputs, self._outputs, self._overridable, self.pass_report = \
+            optimized_model(proto, int(self._sess_options.graph_optimization_level))
         self._output_names = [vi.name for vi in self._outputs]
-        _check_io_types(g.inputs, g.outputs)
-        with _untyped_as(Fail, "model cannot be optimised"):
-            self.pass_report = optimize(model, int(self._sess_options.graph_optimization_level),
-                                        {vi.name for vi in self._overridable})
         self._write_optimized_model()
         with _untyped_as(Fail, "model cannot be compiled"):
             self._executable = self._prepare()
 
     def _plan_entry(self, proto: ModelProto):
         """Where this model's prepared plan is kept (plan_cache.py), or None: only the Numba provider
-        keeps plans, a fusion policy object cannot be part of a key, and the session config entry
-        'onnxjit.plan_cache' = '0' turns it off. Sets the key that authenticates entries there (the
-        cache root's secret key: an entry is a pickle, and unpickling runs code)."""
+        keeps plans, a fusion policy object other than a FusionPolicy (whose knobs are data, keyed by
+        its repr below; the session's onnxjit.fusion.* entries are keyed with the config) cannot be
+        part of a key, and the session config entry 'onnxjit.plan_cache' = '0' turns it off. Sets the
+        key that authenticates entries there (the cache root's secret key: an entry is a pickle, and
+        unpickling runs code)."""
+        from onnxjit.compiler.fusion.policy import cache_key as policy_key
         from onnxjit.providers.base import ProviderName
 
         name, options = self._providers[0]
         config = self._sess_options._config
-        if name is not ProviderName.NUMBA or options.get("fusion_policy") is not None \
+        if name is not ProviderName.NUMBA or policy_key(options.get("fusion_policy")) is None \
                 or config.get("onnxjit.plan_cache", "1") == "0":
             return None
         import hashlib
@@ -231,20 +216,7 @@ class InferenceSession:
             save_optimized_model(self._model, path, self._sess_options._config)
 
     def _apply_initializer_overrides(self, proto: ModelProto) -> ModelProto:
-        """The model with SessionOptions.add_initializer values swapped in (on a copy: the caller's
-        ModelProto is never modified)."""
-        extra = self._sess_options._initializers
-        if not extra:
-            return proto
-        copy = ModelProto()
-        copy.CopyFrom(proto)
-        proto = copy
-        from onnx import numpy_helper
-
-        for t in proto.graph.initializer:
-            if t.name in extra:
-                t.CopyFrom(numpy_helper.from_array(extra[t.name], t.name))
-        return proto
+        return with_initializer_overrides(proto, self._sess_options._initializers)
 
     def _prepare(self):
         from onnxjit.providers.base import ProviderName
@@ -472,6 +444,47 @@ class InferenceSession:
     def _sess(self) -> InferenceSession:
         """onnxruntime's inner session is this one (code written for it passes ``sess._sess`` to SessionIOBinding)."""
         return self
+
+
+def with_initializer_overrides(proto: ModelProto, extra: dict[str, np.ndarray]) -> ModelProto:
+    """The model with SessionOptions.add_initializer values swapped in (on a copy: the caller's
+    ModelProto is never modified)."""
+    if not extra:
+        return proto
+    copy = ModelProto()
+    copy.CopyFrom(proto)
+    proto = copy
+    from onnx import numpy_helper
+
+    for t in proto.graph.initializer:
+        if t.name in extra:
+            t.CopyFrom(numpy_helper.from_array(extra[t.name], t.name))
+    return proto
+
+
+def optimized_model(proto: ModelProto, level: int) -> tuple[Model, list[ValueInfo], list[ValueInfo],
+                                                             list[ValueInfo], Any]:
+    """Read, check and optimise a model as a session does (shared with onnxjit.plan, runtime/planning.py):
+    (model, inputs, outputs, overridable initializers, pass report). Models are untrusted: whatever
+    goes wrong on the way leaves as an onnxjit error (_untyped_as), never as a TypeError, ValueError,
+    MemoryError or RecursionError from deep inside."""
+    from onnxjit.compiler.passes.type_check import check_node_protos
+    from onnxjit.errors import InvalidGraph
+
+    proto = infer_shapes(proto)
+    with _untyped_as(InvalidGraph, "model cannot be read"):
+        model = loader.model_from_proto(proto)
+        check_node_protos(proto)
+    g = model.graph
+    inits = set(g.initializers)
+    # Before IR 4 every initializer had to be listed as an input: they are constants then.
+    overridable = [vi for vi in g.inputs if vi.name in inits] if model.ir_version >= 4 else []
+    inputs = [vi for vi in g.inputs if vi.name not in inits]
+    outputs = list(g.outputs)
+    _check_io_types(g.inputs, g.outputs)
+    with _untyped_as(Fail, "model cannot be optimised"):
+        report = optimize(model, level, {vi.name for vi in overridable})
+    return model, inputs, outputs, overridable, report
 
 
 def _stand_in(value) -> np.ndarray:

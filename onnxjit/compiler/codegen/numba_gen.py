@@ -384,6 +384,7 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
     kernels: dict[str, str] = {}          # source hash -> function name
     kernel_modules: dict[str, str] = {}   # module name -> source
     step_kernel: dict[int, tuple[str, list[str], list[str]]] = {}
+    step_code: dict[int, tuple[str, str]] = {}  # step -> (its kernel, the kernel module's source), for code_log
     for k in layout.kernel_index:
         step = plan.steps[k]
         src, args = render_kernel(step, plan)
@@ -401,6 +402,7 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
             kernel_modules[module] = kernel_module_source(kind, src.replace("def KERNEL(", f"def {name}("))
             parts.append(f"from {module} import {', '.join([name] + [f'{f} as {name}{f}' for f in job_fns])}")
         step_kernel[k] = (kernels[h], args, job_fns)
+        step_code[k] = (kernels[h], kernel_modules[f"onnxjit_kernel_{h}"])
     L = len(layout.kernel_index) + 1
     imports_end = len(parts)
     located_index = {v: u for u, v in enumerate(layout.located)}
@@ -459,7 +461,8 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
                 sig = ["int64"] + sig
             index = table.setdefault((fname, tuple(sig)), len(table))
             nodes = ", ".join(f"{n.op_type} '{safe_comment(n.name)}'" for n in step.nodes)
-            lines = [f"    # [{k}] {fname}: {nodes}"[:200],
+            # the plan step's name (as `onnxjit explain` and the profile name it), then the shared kernel it calls
+            lines = [f"    # [{k}] {step.name} -> {fname}: {nodes}"[:200],
                      f"    call_kernel(K[{index}], {', '.join(call_args)})"]
             body += lines
             single.append((k, lines))
@@ -492,4 +495,5 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
     module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, list(table), driver_sigs, kernel_modules)
     module.step_drivers = step_drivers
     module.step_kernels = {k: fname for k, (fname, _, _) in step_kernel.items()}  # what profiles name
+    module.step_code = step_code
     return module

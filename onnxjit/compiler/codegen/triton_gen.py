@@ -58,6 +58,8 @@ class TritonModule:
     source: str
     kernels: list[str]                                   # distinct @triton.jit kernel names
     calls: dict[int, StepCall] = field(default_factory=dict)  # plan step index -> its launch
+    # plan step index -> (its kernel's name, the kernel's and launcher's source), for code_log
+    step_code: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -305,7 +307,8 @@ def _launcher(name: str, n_ep: int, body: str) -> str:
 def render_triton(plan: KernelPlan, layout: Layout, options: GenOptions | None = None) -> TritonModule:
     options = options or GenOptions()
     parts = [MODULE_HEADER, PRELUDE]
-    kernels: dict[str, str] = {}   # source hash -> kernel name
+    kernels: dict[str, str] = {}   # source hash -> kernel name (the first step's name + the hash)
+    sources: dict[str, str] = {}   # kernel name -> its function and launcher, for code_log
     module = TritonModule("", [])
     for k in sorted(layout.kernel_index):
         step = plan.steps[k]
@@ -315,16 +318,19 @@ def render_triton(plan: KernelPlan, layout: Layout, options: GenOptions | None =
             name = f"{step.name}_{h}"[:60]
             kernels[h] = name
             provenance = "\n".join(f"# {n.op_type} '{safe_comment(n.name)}'" for n in step.nodes)
-            parts.append(f"\n# kernel for {step.kind.value}{':' + step.op if step.op else ''} step, first generated for:\n"
-                         f"{provenance}\n" + src.replace("def KERNEL(", f"def {name}("))
-            parts.append("\n" + _launcher(name, len(epilogue_params(step, plan)), launch))
+            code = (f"\n# kernel for {step.kind.value}{':' + step.op if step.op else ''} step {step.name}, first "
+                    f"generated for:\n{provenance}\n" + src.replace("def KERNEL(", f"def {name}(") +
+                    "\n\n" + _launcher(name, len(epilogue_params(step, plan)), launch))
+            parts.append(code)
+            sources[name] = code
         module.calls[k] = StepCall(f"launch_{kernels[h]}", reads, writes)
+        module.step_code[k] = (kernels[h], sources[kernels[h]])
     module.kernels = list(kernels.values())
     # the plan's kernel steps in order, as comments: which launcher runs which nodes
     lines = ["\n# plan: kernel steps in order"]
     for k, call in module.calls.items():
         s = plan.steps[k]
         nodes = ", ".join(f"{n.op_type} '{safe_comment(n.name)}'" for n in s.nodes)
-        lines.append(f"# [{k}] {call.launcher}: {nodes}"[:200])
+        lines.append(f"# [{k}] {s.name} -> {call.launcher}: {nodes}"[:200])
     module.source = "\n".join(parts + lines) + "\n"
     return module

@@ -9,7 +9,10 @@ Rules (DESIGN.md "The kernel plan"):
 - an elementwise consumer of a template/reduction/copy result that nobody else reads becomes that
   step's epilogue (bias, activation, residual add, ...);
 - everything a backend cannot compile is a HOST step.
-The policy is an object: research code can subclass it or pass another one to `build_plan`.
+The policy is an object: research code can subclass it or pass another one to `build_plan`; its
+knobs (fusion on/off, epilogues on/off, group bounds) are a `FusionPolicy` (policy.py). Every node
+that starts a step of its own instead of joining a neighbour's kernel is logged with the reason in
+`KernelPlan.decisions` (the "why not fused" log).
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from onnxjit.compiler.fusion.plan import KernelPlan, Step, StepKind, ValueType
+from onnxjit.compiler.fusion.plan import FusionDecision, KernelPlan, Step, StepKind, ValueType, Why
+from onnxjit.compiler.fusion.policy import MAX_FUSED_DEPTH, MAX_FUSED_NODES, MAX_FUSED_OPERANDS, FusionPolicy
 from onnxjit.compiler.ir import Graph, Model, Node, subgraphs, topological_order
 from onnxjit.compiler.ops.registry import Fusion, lookup
 from onnxjit.compiler.prims import Expr, Prim, inputs_of
@@ -29,15 +33,7 @@ COMPILED_DTYPES = {np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int
 VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
 SHAPE_SOURCES = {"Shape", "Size"}
 MAX_SHAPE_VALUE_ELEMENTS = 1 << 16
-# The deepest expression one fused kernel computes: a longer elementwise chain is split into several
-# kernels, so that generated functions, their compile time and every walk over an expression stay
-# bounded (onnxruntime runs chains of thousands of nodes).
-MAX_FUSED_DEPTH = 64
-# The most nodes and operands (inputs plus outputs: a kernel's array arguments) one fused group takes:
-# a value read by hundreds of elementwise consumers would otherwise make one kernel with hundreds of
-# outputs, whose compile time grows much faster than the sum of smaller kernels'.
-MAX_FUSED_NODES = 64
-MAX_FUSED_OPERANDS = 64
+__all__ = ["GreedyFusion", "build_plan", "MAX_FUSED_DEPTH", "MAX_FUSED_NODES", "MAX_FUSED_OPERANDS"]
 
 
 def sanitize(name: str, used: set[str]) -> str:
@@ -90,44 +86,65 @@ def expr_operands(node: Node, types: dict[str, ValueType]) -> list[Expr | None]:
     return args
 
 
-class GreedyFusion:
-    """Default policy. Override `classify` or `can_merge` to experiment."""
+def _shape_text(shape: tuple | None) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]" if shape is not None else "[?]"
 
-    def __init__(self, supports: Callable[[Step], bool] | None = None, fuse: bool = True):
+
+class GreedyFusion:
+    """Default policy. Override `classify` or `can_merge` to experiment; the knobs are `policy`
+    (a FusionPolicy; `fuse=False` is short for FusionPolicy(fuse=False))."""
+
+    def __init__(self, supports: Callable[[Step], bool] | None = None, fuse: bool = True,
+                 policy: FusionPolicy | None = None):
         self.supports = supports or (lambda step: True)
-        self.fuse = fuse
+        self.policy = policy if policy is not None else FusionPolicy(fuse=fuse)
+        self.fuse = self.policy.fuse
         self._consumers: dict[str, list[Node]] = {}
         self._graph_outputs: set[str] = set()
+        self._host_reason: tuple[Why, str] | None = None   # why classify() chose HOST
+        self._refusals: list[tuple[Why, str]] = []          # why the node being planned joined no group
 
     # --- classification -----------------------------------------------------------------------
+    def _host(self, why: Why, detail: str) -> tuple[StepKind, str, dict]:
+        self._host_reason = (why, detail)
+        return StepKind.HOST, "", {}
+
     def classify(self, node: Node, opset: int, types: dict[str, ValueType], shape_values: set[str]) -> tuple[StepKind, str, dict]:
         cls = lookup(node.domain, node.op_type, opset)
-        if cls is None or subgraphs(node):
-            return StepKind.HOST, "", {}
+        if cls is None:
+            return self._host(Why.NO_KERNEL, f"op {node.domain + ':' if node.domain else ''}{node.op_type} "
+                                             f"(opset {opset}) runs on the host: no compiled kernel")
+        if subgraphs(node):
+            return self._host(Why.SUBGRAPH, f"{node.op_type} has subgraphs: runs on the host")
         ins = [i for i in node.inputs if i]
         if node.op_type in SHAPE_SOURCES and node.domain == "":
             return StepKind.SHAPE, node.op_type.lower(), {}
         if cls.deterministic and ins and all(i in shape_values for i in ins):
             return StepKind.SHAPE, node.op_type.lower(), {}
-        if any(o and o not in types for o in node.outputs) or any(i not in types for i in ins):
-            return StepKind.HOST, "", {}
-        if any(types[o].dtype not in COMPILED_DTYPES for o in node.outputs if o) or \
-                any(types[i].dtype not in COMPILED_DTYPES for i in ins):
-            return StepKind.HOST, "", {}
+        untyped = [v for v in node.outputs if v and v not in types] + [i for i in ins if i not in types]
+        if untyped:
+            return self._host(Why.UNKNOWN_TYPE, f"type or rank of {untyped[0]!r} not inferred: runs on the host")
+        odd = [types[v].dtype for v in [o for o in node.outputs if o] + ins if types[v].dtype not in COMPILED_DTYPES]
+        if odd:
+            return self._host(Why.DTYPE, f"dtype {odd[0]} not compiled: runs on the host")
         if node.domain == "" and node.op_type in VIEW_OPS and self._is_view(node, types, shape_values):
             return StepKind.VIEW, node.op_type.lower(), {}
         inst = cls(node, opset)
         if inst.fusion is Fusion.ELEMENTWISE and hasattr(inst, "expr") and len([o for o in node.outputs if o]) == 1:
             try:
                 e = inst.expr(*expr_operands(node, types))
-            except (NotImplementedError, KeyError, TypeError, ValueError):
-                return StepKind.HOST, "", {}
+            except (NotImplementedError, KeyError, TypeError, ValueError) as exc:
+                return self._host(Why.NO_KERNEL, f"{node.op_type} has no compiled form here ({type(exc).__name__}): "
+                                                 "runs on the host")
             # one node too deep for a kernel of its own (Sum of thousands of inputs) runs on the host
-            return (StepKind.ELEMENTWISE, "", {}) if e.depth <= MAX_FUSED_DEPTH else (StepKind.HOST, "", {})
+            if e.depth > MAX_FUSED_DEPTH:
+                return self._host(Why.TOO_DEEP, f"expression depth {e.depth} > {MAX_FUSED_DEPTH}: runs on the host")
+            return StepKind.ELEMENTWISE, "", {}
         found = classify_template(node, inst, types, shape_values)
         if found is not None:
             return found
-        return StepKind.HOST, "", {}
+        return self._host(Why.NO_KERNEL, f"op {node.op_type} runs on the host: no compiled kernel for these "
+                                         "attributes or inputs")
 
     @staticmethod
     def _is_view(node: Node, types: dict[str, ValueType], shape_values: set[str]) -> bool:
@@ -140,6 +157,19 @@ class GreedyFusion:
     def can_merge(self, group: Step, node_out_shape: tuple) -> bool:
         domain = group.params.get("domain")
         return self.fuse and domain is not None and same_shape_static(domain, node_out_shape)
+
+    def _merge_refused(self, group: Step, node_out_shape: tuple) -> tuple[Why, str]:
+        """Why can_merge(group, node_out_shape) said no, for the log."""
+        domain = group.params.get("domain")
+        if not self.fuse:
+            return Why.FUSION_DISABLED, "fusion disabled"
+        if domain is None or not same_shape_static(domain, node_out_shape):
+            return Why.DIFFERENT_DOMAIN, (f"different loop domain {_shape_text(node_out_shape)} vs "
+                                          f"{_shape_text(domain)} of {group.name}")
+        return Why.POLICY, f"{type(self).__name__}.can_merge refused {group.name}"
+
+    def _record(self, plan_decisions: list[FusionDecision], node: Node, step: Step, why: Why, detail: str) -> None:
+        plan_decisions.append(FusionDecision(node.name, node.op_type, step.name, why, detail))
 
     # --- planning -------------------------------------------------------------------------------
     def plan(self, model: Model) -> KernelPlan:
@@ -156,6 +186,7 @@ class GreedyFusion:
         steps: list[Step] = []
         owner: dict[str, int] = {}          # value -> index of the step that produces it
         used_names: set[str] = set()
+        decisions: list[FusionDecision] = []
 
         def new_step(kind: StepKind, node: Node, op: str = "", params: dict | None = None) -> Step:
             step = Step(kind, sanitize(f"{kind.value[:2]}_{node.op_type}_{node.name}", used_names), [node],
@@ -164,6 +195,7 @@ class GreedyFusion:
 
         for node in topological_order(graph):
             opset = node.opset or model.opset(node.domain)
+            self._host_reason, self._refusals = None, []
             kind, op, params = self.classify(node, opset, types, shape_values)
             if kind is StepKind.SHAPE:
                 shape_values.update(o for o in node.outputs if o)
@@ -185,19 +217,33 @@ class GreedyFusion:
                 step.params["domain"] = types[node.outputs[0]].shape
                 self._add_expr(step, node, opset, types, owner, steps)
                 step.outputs = [node.outputs[0]]
+                refusals = list(dict.fromkeys(self._refusals)) or \
+                    [(Why.NO_FUSABLE_PRODUCER, "starts a group: its inputs are graph inputs or constants")]
+                self._record(decisions, node, step, refusals[0][0], "; ".join(d for _, d in refusals[:3]))
             else:
                 step = new_step(kind, node, op, params)
                 if kind in (StepKind.TEMPLATE, StepKind.REDUCTION, StepKind.COPY):
                     step.main_output = node.outputs[0]
                     step.params.setdefault("domain", types[node.outputs[0]].shape if node.outputs[0] in types else None)
+                    self._record(decisions, node, step, Why.OWN_KERNEL,
+                                 f"{kind.value}:{op} starts its own kernel (its producers are not fused into it)")
+                elif kind is StepKind.VIEW:
+                    self._record(decisions, node, step, Why.VIEW, f"{node.op_type} aliases its input: no kernel")
+                elif kind is StepKind.HOST:
+                    why, detail = self._host_reason or (Why.POLICY, f"{type(self).__name__}.classify chose the host")
+                    self._record(decisions, node, step, why, detail)
             if not self.supports(step) and kind not in (StepKind.SHAPE, StepKind.VIEW, StepKind.HOST):
                 step.kind, step.op = StepKind.HOST, ""
+                if decisions and decisions[-1].step == step.name:
+                    decisions.pop()
+                self._record(decisions, node, step, Why.BACKEND, f"{kind.value}{':' + op if op else ''} "
+                             f"({', '.join(step.op_types)}) has no lowering in this backend: runs on the host")
             steps.append(step)
             for o in step.outputs:
                 owner[o] = len(steps) - 1
         self._finalize_outputs(steps, consumers, graph_outputs, types)
         plan = KernelPlan(steps=steps, inputs=[i for i in graph.input_names() if i not in constants],
-                          outputs=graph.output_names(), types=types, constants=constants)
+                          outputs=graph.output_names(), types=types, constants=constants, decisions=decisions)
         from onnxjit.compiler.fusion.buffers import assign_slots
 
         plan.slots = assign_slots(plan)
@@ -210,7 +256,8 @@ class GreedyFusion:
     def _add_expr(self, step: Step, node: Node, opset: int, types: dict[str, ValueType],
                   owner: dict[str, int], steps: list[Step], acc: bool = False) -> bool:
         """Add node's expression to an elementwise group or a kernel's epilogue; False (and the step
-        unchanged) when the group would pass MAX_FUSED_DEPTH, MAX_FUSED_NODES or MAX_FUSED_OPERANDS."""
+        unchanged, the reason in self._refusals) when the group would pass the policy's
+        max_group_depth, max_group_nodes or max_group_operands."""
         e = self._node_expr(node, opset, types)
         mapping: dict[int, Expr] = {}
         operands = step.epilogue_inputs if acc else step.inputs
@@ -231,9 +278,15 @@ class GreedyFusion:
         fused = substitute(e, mapping)
         # outputs the kernel is likely to write: returned, or read by more than one node
         written = sum(1 for o in step.outputs if o in self._graph_outputs or len(self._consumers.get(o, ())) > 1)
-        if node not in step.nodes and (fused.depth > MAX_FUSED_DEPTH or len(step.nodes) >= MAX_FUSED_NODES
-                                       or len(operands) + len(added) + written >= MAX_FUSED_OPERANDS):
-            return False
+        if node not in step.nodes:
+            p = self.policy
+            full = ("max_group_depth", p.max_group_depth) if fused.depth > p.max_group_depth else \
+                ("max_group_nodes", p.max_group_nodes) if len(step.nodes) >= p.max_group_nodes else \
+                ("max_group_operands", p.max_group_operands) \
+                if len(operands) + len(added) + written >= p.max_group_operands else None
+            if full is not None:
+                self._refusals.append((Why.GROUP_FULL, f"{step.name} is full: {full[0]}={full[1]}"))
+                return False
         operands.extend(added)
         step.exprs[node.outputs[0]] = fused
         step.nodes.append(node) if node not in step.nodes else None
@@ -245,32 +298,55 @@ class GreedyFusion:
         ins = [i for i in node.inputs if i]
         candidates = sorted({owner[i] for i in ins if i in owner}, reverse=True)
         full = False
+        refuse = self._refusals.append
         for gi in candidates:
             g = steps[gi]
             # every other input must be ready before the group runs
-            if any(owner.get(i, -1) > gi for i in ins if owner.get(i) != gi):
+            later = [i for i in ins if owner.get(i) != gi and owner.get(i, -1) > gi]
+            if later:
+                refuse((Why.NOT_READY, f"{g.name} runs before {later[0]!r} is computed "
+                                       f"(by {steps[owner[later[0]]].name})"))
                 continue
-            if g.kind is StepKind.ELEMENTWISE and self.can_merge(g, out_shape):
+            if g.kind is StepKind.ELEMENTWISE:
+                if not self.can_merge(g, out_shape):
+                    refuse(self._merge_refused(g, out_shape))
+                    continue
                 if not self._add_expr(g, node, opset, types, owner, steps):
                     full = True
                     continue
                 g.outputs.append(node.outputs[0])
                 owner[node.outputs[0]] = gi
                 return True
-            if g.kind in (StepKind.TEMPLATE, StepKind.REDUCTION, StepKind.COPY) and self.fuse and \
-                    g.params.get("epilogue", True) and self.can_merge(g, out_shape):
+            if g.kind in (StepKind.TEMPLATE, StepKind.REDUCTION, StepKind.COPY):
+                what = f"{g.kind.value}:{g.op} {g.name}"
+                if not self.fuse:
+                    refuse((Why.FUSION_DISABLED, "fusion disabled"))
+                    continue
+                if not self.policy.epilogues:
+                    refuse((Why.EPILOGUES_OFF, f"epilogue fusion off (would join {what})"))
+                    continue
+                if not g.params.get("epilogue", True):
+                    refuse((Why.NO_EPILOGUE, f"{what} takes no epilogue"))
+                    continue
+                if not self.can_merge(g, out_shape):
+                    refuse(self._merge_refused(g, out_shape))
+                    continue
                 produced = [i for i in ins if owner.get(i) == gi]
                 src = produced[0]
                 # the skeleton's own result may feed only this epilogue
                 if src == g.main_output and (len(consumers.get(src, [])) != 1 or src in graph_outputs):
+                    refuse((Why.SHARED_RESULT, f"{what}: its result {src!r} is a graph output" if src in graph_outputs
+                            else f"{what}: its result {src!r} has {len(consumers.get(src, []))} consumers"))
                     continue
                 if g.main_output in ins and not g.exprs and g.main_output not in produced:
+                    refuse((Why.SHARED_RESULT, f"{what}: reads its result {g.main_output!r} besides the epilogue"))
                     continue
                 if not self._add_expr(g, node, opset, types, owner, steps, acc=True):
                     continue
                 g.outputs.append(node.outputs[0])
                 owner[node.outputs[0]] = gi
                 return True
+            refuse((Why.NO_FUSABLE_PRODUCER, f"its input comes from {g.kind.value} step {g.name}"))
         # A producer's group is full (the bounds above): join the newest elementwise group instead,
         # which runs after every producer, rather than start one kernel per remaining consumer.
         last = len(steps) - 1

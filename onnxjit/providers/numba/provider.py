@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 
 from onnxjit.compiler.codegen.numba_gen import HELPER_MODULE, render_numba, uses_helpers
-from onnxjit.compiler.fusion import GreedyFusion, build_plan
+from onnxjit.compiler.fusion import build_plan, resolve_planner
 from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment_after
 from onnxjit.compiler.fusion.layout import build_layout
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model
 from onnxjit.errors import Fail, InvalidArgument, OnnxJitError, RuntimeException
-from onnxjit.providers import cache, run_control
+from onnxjit.providers import cache, code_log, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
 from onnxjit.providers.profile_events import NodeEventSink, event_name, step_args
@@ -102,8 +102,8 @@ class NumbaExecutable:
         config = getattr(so, "_config", {}) if so is not None else {}
         self.model = model
         if prepared is None:
-            policy = provider_options.get("fusion_policy") or GreedyFusion(
-                fuse=config.get("onnxjit.disable_fusion", "0") != "1")
+            # the provider option 'fusion_policy', else the session's onnxjit.fusion.* knobs (policy.py)
+            policy = resolve_planner(provider_options.get("fusion_policy"), config)
             self.plan: KernelPlan = build_plan(model, policy)
             self.layout = build_layout(self.plan)
         else:
@@ -123,6 +123,7 @@ class NumbaExecutable:
         self.compiled_elsewhere = 0
         self.module_info = (prepared["module_info"] if prepared is not None and not self.profiling
                             else render_numba(self.plan, self.layout, profile=self.profiling))
+        code_log.emit(self.plan, getattr(self.module_info, "step_code", None), self.name)  # ONNXJIT_LOGS / _DUMP_CODE
         self.kernel_seconds: dict[int, float] = {}  # plan step -> total seconds (when profiling)
         self.key = cache.cache_key(self.module_info.source, *_versions())
         root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))

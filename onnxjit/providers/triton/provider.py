@@ -17,13 +17,13 @@ import numpy as np
 
 from onnxjit.compiler.codegen import triton_gen
 from onnxjit.compiler.codegen.triton_gen import GenOptions, render_triton
-from onnxjit.compiler.fusion import GreedyFusion, build_plan
+from onnxjit.compiler.fusion import build_plan, resolve_planner
 from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment_after
 from onnxjit.compiler.fusion.layout import KERNEL_KINDS, Layout, Segment, build_layout
 from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model, outer_scope_names
 from onnxjit.errors import Fail, OnnxJitError, RuntimeException
-from onnxjit.providers import cache, run_control
+from onnxjit.providers import cache, code_log, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
 from onnxjit.providers.profile_events import event_name, step_args
@@ -70,12 +70,13 @@ class TritonExecutable:
         config = getattr(so, "_config", {}) if so is not None else {}
         self.model = model
         self.device = current_device(provider_options.get("target"))
-        policy = provider_options.get("fusion_policy") or GreedyFusion(
-            supports=triton_gen.supports, fuse=config.get("onnxjit.disable_fusion", "0") != "1")
+        # the provider option 'fusion_policy', else the session's onnxjit.fusion.* knobs (policy.py)
+        policy = resolve_planner(provider_options.get("fusion_policy"), config, triton_gen.supports)
         self.plan: KernelPlan = build_plan(model, policy)
         self.layout: Layout = build_layout(self.plan)
         tf32 = _truthy(provider_options.get("allow_tf32", config.get("onnxjit.triton_allow_tf32", "0")))
         self.module_info = render_triton(self.plan, self.layout, GenOptions("tf32" if tf32 else "ieee"))
+        code_log.emit(self.plan, self.module_info.step_code, self.name)  # ONNXJIT_LOGS / ONNXJIT_DUMP_CODE
         self.key = cache.cache_key(self.module_info.source, *_versions(self.device))
         root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
         cache.in_root_or_private(root, self._import_module)
