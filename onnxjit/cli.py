@@ -96,7 +96,8 @@ def _plan_source(plan, provider) -> str:
 def cmd_explain(args: argparse.Namespace) -> int:
     """Print the kernel plan of a model: --no-compile plans only (onnxjit.plan: no code is generated
     or compiled); otherwise a session compiles it (progress on stderr) and its plan is printed.
-    --json prints the plan as JSON, --why adds the "why not fused" log, --code the generated source."""
+    --json prints the plan as JSON, --dot as Graphviz text, --why adds the "why not fused" log, --code
+    the generated source."""
     _check_model_file(args.model, folder_ok=not args.no_compile)
     from onnxjit.runtime.planning import provider_named
 
@@ -105,7 +106,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         import onnxjit
 
         plan = onnxjit.plan(args.model, provider=provider.value)
-        print(plan.to_json() if args.json else plan.describe(why=args.why))
+        print(plan.to_json() if args.json else plan.to_dot() if args.dot else plan.describe(why=args.why))
         if args.code:
             print(_plan_source(plan, provider))
         return 0
@@ -118,8 +119,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if plan is None:
         print(f"{sess.get_providers()[0]} interprets the graph node by node; no kernel plan")
         return 0
-    if args.json:
-        print(plan.to_json())
+    if args.json or args.dot:
+        print(plan.to_json() if args.json else plan.to_dot())
     else:
         text = ex.describe() if hasattr(ex, "describe") else plan.describe()
         print(text + ("\n" + plan.why_not_fused() if args.why else ""))
@@ -271,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--no-compile", action="store_true",
                    help="plan only (onnxjit.plan): no code is compiled or written to the cache")
     e.add_argument("--json", action="store_true", help="print the plan as JSON (steps, buffers, decisions)")
+    e.add_argument("--dot", action="store_true", help="print the plan as Graphviz DOT text (dot -Tsvg)")
     e.add_argument("--why", action="store_true", help="also print the \"why not fused\" log")
     e.add_argument("--code", action="store_true", help="also print the generated source")
     e.set_defaults(fn=cmd_explain)

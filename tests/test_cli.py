@@ -41,6 +41,12 @@ def test_explain_no_compile_json(model_path: str, capsys) -> None:
     assert {d["step"] for d in data["decisions"]} <= {s["name"] for s in data["steps"]}
 
 
+def test_explain_no_compile_dot(model_path: str, capsys) -> None:
+    assert main(["explain", model_path, "--no-compile", "--dot"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("digraph plan {") and "] te_matmul_mm" in out and "s1 -> s2" in out
+
+
 def test_explain_compiles_with_progress(model_path: str, capsys) -> None:
     assert main(["explain", model_path, "--why"]) == 0
     captured = capsys.readouterr()

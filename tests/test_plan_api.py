@@ -70,7 +70,8 @@ def test_plan_takes_path_bytes_and_proto(model_path: str) -> None:
     by_path = onnxjit.plan(model_path).to_dict()
     assert onnxjit.plan(small_model().SerializeToString()).to_dict() == by_path
     assert onnxjit.plan(small_model()).to_dict() == by_path
-    assert [s["op_types"] for s in by_path["steps"]] == [["MatMul", "Add", "Relu", "Neg", "Exp"], ["ReduceSum"], ["Div"]]
+    assert [s["op_types"] for s in by_path["steps"]] == \
+        [["MatMul", "Add", "Relu", "Neg", "Exp"], ["ReduceSum"], ["Div"]]
 
 
 def test_policy_knobs_change_the_plan(model_path: str) -> None:
@@ -88,6 +89,10 @@ def test_policy_knobs_change_the_plan(model_path: str) -> None:
     # groups of at most 2 nodes: more kernels than the default
     assert all(len(s.nodes) <= 2 for s in small.steps) and len(small.kernel_steps) > len(default.kernel_steps)
     assert sum(len(s.nodes) for s in small.steps) == 7
+    # expressions at most 1 deep: every node's expression is a group of its own
+    shallow = onnxjit.plan(model_path, policy=onnxjit.FusionPolicy(max_group_depth=1))
+    assert [len(s.nodes) for s in shallow.steps] == [1] * 7
+    assert {d.detail.split(": ")[-1] for d in shallow.decisions if d.why is Why.GROUP_FULL} == {"max_group_depth=1"}
 
 
 def test_decisions_say_why(model_path: str) -> None:
