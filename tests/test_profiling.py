@@ -195,7 +195,7 @@ def test_runs_after_end_profiling_are_not_recorded(traces) -> None:
 
 
 def test_without_profiling_as_onnxruntime(tmp_path: Path) -> None:
-    """No file, '' from end_profiling, start time 0; the Numba module has no step drivers then."""
+    """No file, '' from end_profiling, start time 0; no kernel counts either."""
     path = tmp_path / "model.onnx"
     save(_model(), str(path))
     ort = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -204,21 +204,90 @@ def test_without_profiling_as_onnxruntime(tmp_path: Path) -> None:
     assert sess.end_profiling() == ort.end_profiling() == ""
     assert sess.get_profiling_start_time_ns() == ort.get_profiling_start_time_ns() == 0
     assert not sess.executable.profiling and sess.executable.profiler is None
-    assert not any(sess.executable.module_info.step_drivers)
+    with pytest.raises(onnxjit.capi.onnxruntime_pybind11_state.Fail, match="onnxjit.profile_kernels"):
+        sess.kernel_profile()
     assert list(tmp_path.iterdir()) == [path]
 
 
-def test_profile_mode_is_cached_beside_the_normal_module(traces, tmp_path: Path) -> None:
-    """The profiled module (with its step drivers) has its own cache entry: a session that does not
-    profile, after one that did, loads the normal module and compiles nothing."""
+def _session(path: Path, provider: str = "NumbaExecutionProvider", **config: str) -> Any:
+    """A session in the test run's shared compile cache (conftest.py)."""
+    so = onnxjit.SessionOptions()
+    for key, value in config.items():
+        so.add_session_config_entry(key, value)
+    return onnxjit.InferenceSession(str(path), so, providers=[provider])
+
+
+def _timed_steps(plan: Any) -> set[int]:
+    """The steps a profiled run times: every kernel and host step (views and shape steps run nothing)."""
+    return {k for k, s in enumerate(plan.steps) if s.kind.value not in ("view", "shape")}
+
+
+def test_profile_mode_on_a_warm_cache_compiles_nothing(tmp_path: Path) -> None:
+    """Profiling a model whose normal module is compiled calls the same compiled kernels one by one:
+    the same cache entry, 0 functions compiled (creating and running), every kernel timed alone, and
+    the same results as the unprofiled session."""
     path = tmp_path / "model.onnx"
     save(_model(), str(path))
-    normal = onnxjit.InferenceSession(str(path), providers=["NumbaExecutionProvider"])
-    profiled = traces["numba"]["session"]
-    assert normal.compile_stats()["cache_folder"] != profiled.compile_stats()["cache_folder"]
-    again = onnxjit.InferenceSession(str(path), providers=["NumbaExecutionProvider"])
+    normal = _session(path)
+    expected = normal.run(None, FEED)
+    so = onnxjit.SessionOptions()
+    so.enable_profiling = True
+    so.profile_file_prefix = str(tmp_path / "warm_")
+    profiled = onnxjit.InferenceSession(str(path), so, providers=["NumbaExecutionProvider"])
+    got = [profiled.run(None, FEED) for _ in range(2)]
+    assert profiled.compile_stats()["compiled"] == 0
+    assert profiled.compile_stats()["cache_folder"] == normal.compile_stats()["cache_folder"]
+    for outputs in got:
+        for a, b in zip(outputs, expected):
+            np.testing.assert_array_equal(a, b)
+    profile = profiled.kernel_profile()
+    assert {r.step for r in profile.rows} == _timed_steps(profiled.executable.plan)
+    assert all(r.calls == 2 for r in profile.rows)
+    events = json.loads(Path(profiled.end_profiling()).read_text())
+    assert len([e for e in events if e["cat"] == "Node"]) == 2 * len(profile.rows)
+    again = _session(path)  # and a normal session after it still loads everything
     assert again.compile_stats()["compiled"] == 0
-    assert not any(again.executable.module_info.step_drivers)
+
+
+def _check_counts(sess: Any, runs: int, provider: str) -> None:
+    """Counts are runs x one per timed step; averages are total / calls and total / runs; reset zeroes."""
+    profile = sess.kernel_profile()
+    plan = sess.executable.plan
+    assert profile.runs == runs and profile.provider == provider
+    assert {r.step for r in profile.rows} == _timed_steps(plan)
+    assert sum(r.calls for r in profile.rows) == runs * len(_timed_steps(plan))
+    for r in profile.rows:
+        step = plan.steps[r.step]
+        assert (r.name, r.kind, list(r.op_types), list(r.nodes)) == (step.name, step.kind.value, step.op_types,
+                                                                      step.node_names)
+        assert r.provider == ("ReferenceExecutionProvider" if r.kind == "host" else provider)
+        assert r.calls == runs and r.total_seconds > 0
+        assert r.per_call_seconds == pytest.approx(r.total_seconds / r.calls)
+        assert r.per_run_seconds == pytest.approx(r.total_seconds / runs)
+        assert r.share == pytest.approx(r.total_seconds / profile.run_seconds)
+    assert profile.kernel_seconds <= profile.run_seconds
+    assert [r.total_seconds for r in profile.rows] == sorted((r.total_seconds for r in profile.rows), reverse=True)
+    assert sorted(n for r in profile.rows for n in r.nodes) == sorted(NODE_NAMES)
+    records = profile.as_records()
+    assert [d["name"] for d in records] == [r.name for r in profile.rows]
+    assert records[0]["calls"] == runs and isinstance(records[0]["op_types"], list)
+    table = profile.to_table()
+    assert f"{runs} runs" in table and all(r.name in table for r in profile.rows)
+    sess.reset_kernel_profile()
+    zeroed = sess.kernel_profile()
+    assert zeroed.runs == 0 and zeroed.rows == () and zeroed.run_seconds == 0
+    sess.run(None, FEED)
+    assert {r.calls for r in sess.kernel_profile().rows} == {1}
+
+
+def test_kernel_profile_counts_averages_and_reset(tmp_path: Path) -> None:
+    path = tmp_path / "model.onnx"
+    save(_model(), str(path))
+    sess = _session(path, **{"onnxjit.profile_kernels": "1"})
+    for _ in range(3):
+        sess.run(None, FEED)
+    _check_counts(sess, 3, "NumbaExecutionProvider")
+    assert sess.end_profiling() == ""  # counting kernels writes no trace
 
 
 def test_iobinding_runs_are_profiled(tmp_path: Path) -> None:
@@ -262,3 +331,18 @@ def test_triton_node_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     providers = {e["args"]["provider"] for e in run}
     assert "TritonExecutionProvider" in providers and providers <= {"TritonExecutionProvider", "ReferenceExecutionProvider"}
     assert all(e["name"].endswith("_kernel_time") for e in run)
+
+
+def test_triton_kernel_profile_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("triton", reason="the Triton provider needs triton")
+    pytest.importorskip("torch", reason="the Triton provider needs torch")
+    from onnxjit.providers.triton.device import cuda_available
+
+    if not cuda_available():
+        monkeypatch.setenv("TRITON_INTERPRET", "1")
+    path = tmp_path / "model.onnx"
+    save(_model(), str(path))
+    sess = _session(path, "TritonExecutionProvider", **{"onnxjit.profile_kernels": "1"})
+    for _ in range(2):
+        sess.run(None, FEED)
+    _check_counts(sess, 2, "TritonExecutionProvider")

@@ -93,3 +93,40 @@ class TimedOp:
         profiler.node(event_name(self.node.name or self.node.op_type), t0, t1,
                       node_args(self.node, self.index, self.provider, args, list(outs)))
         return outs
+
+
+class KernelTimes:
+    """Per plan step, how often a profiled session ran it and for how long in all, and how many runs
+    it profiled (what InferenceSession.kernel_profile() reports, runtime/kernel_profile.py).
+
+    A run keeps its own list of (step, nanoseconds) and adds it whole when it completes (`add_run`),
+    under a lock: runs may overlap on several threads, and a run that fails adds nothing, so the
+    counts are always whole runs' counts."""
+
+    def __init__(self) -> None:
+        import threading  # noqa: PLC0415
+
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero every count (after warm-up runs, say)."""
+        with self._lock:
+            self.runs = 0
+            self.run_ns = 0                  # the profiled runs' wall time in the provider, in all
+            self.calls: dict[int, int] = {}  # plan step -> times run
+            self.ns: dict[int, int] = {}     # plan step -> nanoseconds, in all
+
+    def add_run(self, timed: list[tuple[int, int]], run_ns: int) -> None:
+        """One completed run: each (plan step, nanoseconds) it timed, and its own wall time."""
+        with self._lock:
+            self.runs += 1
+            self.run_ns += run_ns
+            for k, ns in timed:
+                self.calls[k] = self.calls.get(k, 0) + 1
+                self.ns[k] = self.ns.get(k, 0) + ns
+
+    def snapshot(self) -> tuple[int, int, dict[int, tuple[int, int]]]:
+        """(runs, their wall nanoseconds, plan step -> (calls, nanoseconds)), consistent with each other."""
+        with self._lock:
+            return self.runs, self.run_ns, {k: (c, self.ns[k]) for k, c in self.calls.items()}

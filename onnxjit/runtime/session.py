@@ -17,7 +17,7 @@ from onnxjit.compiler.passes.free_dims import pin_dims_by_denotation
 from onnxjit.compiler.passes.shape_inference import infer_shapes
 from onnxjit.errors import Fail, InvalidArgument, OnnxJitError, OrtRuntimeError
 from onnxjit.providers import run_control
-from onnxjit.runtime import profiling
+from onnxjit.runtime import kernel_profile, profiling
 from onnxjit.runtime import providers as prov
 from onnxjit.runtime.feeds import check_feeds
 from onnxjit.runtime.metadata import ModelMetadata, NodeArg, ort_type_string
@@ -171,7 +171,9 @@ class InferenceSession:
             digest = hashlib.sha256(proto.SerializeToString()).hexdigest()
         except Exception:  # noqa: BLE001 - a model protobuf cannot serialise (over 2 GB): no entry
             return None
-        unkeyed = {"onnxjit.cache_dir", "onnxjit.parallel_compile", "onnxjit.plan_cache", "onnxjit.aot_strict"}
+        # entries that change neither the plan nor its module (profile mode runs the same module)
+        unkeyed = {"onnxjit.cache_dir", "onnxjit.parallel_compile", "onnxjit.plan_cache", "onnxjit.aot_strict",
+                   "onnxjit.profile_kernels"}
         settings = json.dumps({"level": int(self._sess_options.graph_optimization_level),
                                "config": sorted((k, v) for k, v in config.items() if k not in unkeyed),
                                "provider": sorted((str(k), str(v)) for k, v in options.items()
@@ -401,6 +403,18 @@ class InferenceSession:
     def get_profiling_start_time_ns(self) -> int:
         """When profiling started, in nanoseconds since the epoch; 0 when the session does not profile."""
         return self._profiler.start_ns if self._profiler is not None else 0
+
+    def kernel_profile(self) -> "kernel_profile.KernelProfile":
+        """Per plan step (as `onnxjit explain` names them, host steps included): calls, total time,
+        average per call and per run, share of the run, over the runs since the session was created
+        or reset_kernel_profile() (onnxjit extension; runtime/kernel_profile.py). `print()` it for a
+        table, `.as_records()` for dicts. Fail unless the session profiles its kernels
+        (SessionOptions.enable_profiling, or the session config entry onnxjit.profile_kernels = '1')."""
+        return kernel_profile.of_session(self._executable)
+
+    def reset_kernel_profile(self) -> None:
+        """Zero kernel_profile()'s counts, e.g. after warm-up runs (onnxjit extension)."""
+        kernel_profile.reset_session(self._executable)
 
     def run_async(self, output_names: Sequence[str] | None, input_feed: dict[str, Any], callback: Any,
                   user_data: Any, run_options: RunOptions | None = None) -> None:

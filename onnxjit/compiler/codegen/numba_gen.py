@@ -18,6 +18,7 @@ import hashlib
 import numpy as np
 
 from onnxjit.compiler.codegen.exprs import NUMBA_JIT, float_text, literal, numba_prelude, print_exprs
+from onnxjit.compiler.codegen.kernel_calls import KernelCall, Operand, Ref, RefKind
 from onnxjit.compiler.codegen.numba_calls import SOURCE_HASH as CALLS_HASH
 from onnxjit.compiler.codegen.numba_loops import invariant_level, loop_nest, unit_last
 from onnxjit.compiler.codegen.numba_helpers import CONV_HELPERS, GEMM, IM2COL
@@ -362,7 +363,8 @@ class NumbaModule:
         self.kernel_table = kernel_table
         self.kernel_names = {name for name, _ in kernel_table}  # kernels and job functions, not drivers
         self.driver_signatures = driver_signatures
-        self.step_drivers: list[list[tuple[int, str]]] = []  # per segment: (plan step, driver) when profiling
+        # per segment: each kernel call its drivers make, as data (kernel_calls.py), for profile mode
+        self.step_calls: list[list[KernelCall]] = []
         self.step_kernels: dict[int, str] = {}  # plan step -> the kernel function it calls
 
 
@@ -378,8 +380,9 @@ def arena_names(layout: Layout) -> list[str]:
     return ["P", "K"] + consts + work + bind + ["S_float32", "S_float64"]
 
 
-def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> NumbaModule:
-    """The module source; with `profile`, also a driver per kernel step (for per-kernel timing)."""
+def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
+    """The module source, and each kernel call of its drivers as data (`step_calls`: profile mode
+    makes those calls itself, one at a time)."""
     parts = [HEADER]
     kernels: dict[str, str] = {}          # source hash -> function name
     kernel_modules: dict[str, str] = {}   # module name -> source
@@ -427,13 +430,26 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
             arg_ids[r] = len(arg_ids)
         return f"a{arg_ids[r]}"
 
+    def spec(v: str) -> tuple[str, Ref | None, Ref | None]:
+        """ref(v) as data (kernel_calls.py): the driver parameter it views, the view's start and length."""
+        r = layout.resolve(v)
+        kind = layout.kind.get(r)
+        if kind == "const":
+            dt, off, n = layout.const_offset[r]
+            return f"C_{dt}", (RefKind.CONST, off), (RefKind.CONST, n)
+        if kind in ("work", "bind"):
+            u = located_index[r]
+            arena = ("W_" if kind == "work" else "B_") + layout.dtypes[r]
+            return arena, (RefKind.P, L + 2 * u), (RefKind.P, L + 2 * u + 1)
+        return ref(v), None, None
+
     drivers, orders, driver_sigs = [], [], []
     fixed = arena_names(layout)
     fixed_types = [n.split("_", 1)[1] if "_" in n else "int64" for n in fixed]
-    step_drivers: list[list[tuple[int, str]]] = []
+    step_calls: list[list[KernelCall]] = []
     for seg in layout.segments:
         body = []
-        single: list[tuple[int, list[str]]] = []  # (step, its lines) for per-step profiling drivers
+        calls_as_data: list[tuple[int, int, str, list]] = []  # (step, K entry, kernel, operand specs)
         for k in seg.steps:
             step = plan.steps[k]
             if step.kind is StepKind.VIEW:
@@ -448,16 +464,19 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
             if step.kind is not StepKind.ELEMENTWISE and step.exprs and step.main_output in written:
                 written = [step.main_output] + [o for o in written if o != step.main_output]
             call_args = [f"view(P, P[{j}], P[{j + 1}] - P[{j}])"] + [ref(v) for v in operands] + [ref(o) for o in written]
+            specs = [("P", (RefKind.P, j), (RefKind.P_SPAN, j))] + [spec(v) for v in operands + written]
             sig = ["int64"] + [dtype_of(v) for v in operands + written]
             if step.kind is not StepKind.ELEMENTWISE:
                 scratch = "S_float64" if plan.types.get(step.inputs[0]) is not None and \
                     plan.types[step.inputs[0]].dtype == np.float64 else "S_float32"
                 call_args.append(scratch)
+                specs.append((scratch, None, None))
                 sig.append(scratch[2:])
             if job_fns:  # a parallel kernel: its jobs' addresses, in adjacent entries of K, come first
                 inner = (SCALAR_INT64, SCALAR_INT64) + tuple(sig)
                 at = [table.setdefault((fname + f, inner), len(table)) for f in job_fns]
                 call_args = [f"view(K, {at[0]}, {len(at)})"] + call_args
+                specs = [("K", (RefKind.CONST, at[0]), (RefKind.CONST, len(at)))] + specs
                 sig = ["int64"] + sig
             index = table.setdefault((fname, tuple(sig)), len(table))
             nodes = ", ".join(f"{n.op_type} '{safe_comment(n.name)}'" for n in step.nodes)
@@ -465,7 +484,7 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
             lines = [f"    # [{k}] {step.name} -> {fname}: {nodes}"[:200],
                      f"    call_kernel(K[{index}], {', '.join(call_args)})"]
             body += lines
-            single.append((k, lines))
+            calls_as_data.append((k, index, fname, specs))
         names = [ref(v) for v in seg.args_in + seg.args_out]
         dname = f"segment_{seg.index}"
         sig = fixed + names
@@ -484,16 +503,13 @@ def render_numba(plan: KernelPlan, layout: Layout, profile: bool = False) -> Num
             chunk = body[cuts[c]:cuts[c + 1]] + ["    return"]
             parts.append(f"\n{DRIVER_JIT}\ndef {part}({', '.join(sig)}):\n" + "\n".join(chunk) + "\n")
         drivers.append(seg_parts)
-        step_drivers.append([])
-        if profile:  # one driver per kernel step, same arguments, so a profiler can time each kernel
-            for k, lines in single:
-                name = f"{dname}_step_{k}"
-                step_drivers[-1].append((k, name))
-                parts.append(f"\n{DRIVER_JIT}\ndef {name}({', '.join(sig)}):\n" + "\n".join(lines) + "\n")
+        step_calls.append([KernelCall(k, index, fname, tuple(Operand(sig.index(p), start, length)
+                                                             for p, start, length in specs))
+                           for k, index, fname, specs in calls_as_data])
     parts.insert(imports_end, "\n# K, the kernel addresses the runtime passes the drivers:\n" + "\n".join(
         f"#   K[{i}] {name}({', '.join(sig)})" for i, (name, sig) in enumerate(table)))
     module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, list(table), driver_sigs, kernel_modules)
-    module.step_drivers = step_drivers
+    module.step_calls = step_calls
     module.step_kernels = {k: fname for k, (fname, _, _) in step_kernel.items()}  # what profiles name
     module.step_code = step_code
     return module

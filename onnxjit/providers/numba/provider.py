@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from onnxjit.compiler.codegen import kernel_calls
 from onnxjit.compiler.codegen.numba_gen import HELPER_MODULE, render_numba, uses_helpers
 from onnxjit.compiler.fusion import build_plan, resolve_planner
 from onnxjit.compiler.fusion.binding import SegmentBinding, bind_segment_after
@@ -20,7 +21,7 @@ from onnxjit.errors import Fail, InvalidArgument, OnnxJitError, RuntimeException
 from onnxjit.providers import cache, code_log, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
-from onnxjit.providers.profile_events import NodeEventSink, event_name, step_args
+from onnxjit.providers.profile_events import KernelTimes, NodeEventSink, event_name, step_args
 from onnxjit.providers.numba import cached_load
 from onnxjit.providers.numba.compile_pool import driver_opt, signature
 from onnxjit.providers.numba.threads import cython_blas_alone, parallel_guard, use_threads
@@ -112,19 +113,21 @@ class NumbaExecutable:
         # host kernels first: an op nobody implements fails the session before anything is compiled
         self._host = {k: host_op(self.plan, self.model, k) for k, s in enumerate(self.plan.steps) if s.kind is StepKind.HOST}
         self.threads = int(getattr(so, "intra_op_num_threads", 0) or 0) if so is not None else 0
-        # Profile mode (SessionOptions.enable_profiling, or config 'onnxjit.profile_kernels' = '1'): the
-        # module holds a driver per kernel step besides the segment drivers, and runs call the step
-        # drivers one by one from Python, so each kernel is timed alone (at the cost of a Python->njit
-        # call per kernel). Its source differs, so it is cached under its own key: profiling never
-        # recompiles the normal module, and the normal path carries no timing code.
+        # Profile mode (SessionOptions.enable_profiling, or config 'onnxjit.profile_kernels' = '1'): runs
+        # call the kernels one by one from Python, each on the views its driver would pass it
+        # (kernel_calls.py), and time each (at the cost of a Python->njit call per kernel). The module
+        # is the normal one, its kernels compiled for their one signature: turning profiling on
+        # compiles nothing more, and the normal path carries no timing code.
         self.profiling = config.get("onnxjit.profile_kernels", "0") == "1" or bool(getattr(so, "enable_profiling", False))
         # a new plan compiles in worker processes, one per core (at most 4); "0" compiles in-process
         self.parallel_compile = config.get("onnxjit.parallel_compile", "1") != "0"
         self.compiled_elsewhere = 0
-        self.module_info = (prepared["module_info"] if prepared is not None and not self.profiling
-                            else render_numba(self.plan, self.layout, profile=self.profiling))
+        self.module_info = prepared["module_info"] if prepared is not None else render_numba(self.plan, self.layout)
+        if self.profiling and not hasattr(self.module_info, "step_calls"):  # saved before it had them
+            self.module_info = render_numba(self.plan, self.layout)
         code_log.emit(self.plan, getattr(self.module_info, "step_code", None), self.name)  # ONNXJIT_LOGS / _DUMP_CODE
-        self.kernel_seconds: dict[int, float] = {}  # plan step -> total seconds (when profiling)
+        self.kernel_times = KernelTimes()  # per plan step: calls and time (when profiling)
+        self._profile_local = threading.local()  # .timed: the running profiled run's (step, ns) list
         self.key = cache.cache_key(self.module_info.source, *_versions())
         root = cache.cache_root(provider_options.get("cache_dir") or config.get("onnxjit.cache_dir"))
         with cache.private_umask():  # what Numba writes into the cache is the user's alone
@@ -164,9 +167,7 @@ class NumbaExecutable:
                     and init.shape == arr.shape and init.strides == arr.strides \
                     and init.ctypes.data == arr.ctypes.data:
                 placed[id(init)] = placed[id(arr)]
-        # a session that is not profiling, the usual next one, gets the module without step drivers
-        module_info = render_numba(self.plan, self.layout) if self.profiling else self.module_info
-        state = {"plan": self.plan, "layout": self.layout, "module_info": module_info}
+        state = {"plan": self.plan, "layout": self.layout, "module_info": self.module_info}
         return state, self.layout.const_arenas, placed
 
     def _import_modules(self, root: Path) -> None:
@@ -243,10 +244,7 @@ class NumbaExecutable:
         from onnxjit.compiler.codegen.numba_calls import native_address  # noqa: PLC0415
 
         jobs = list(self.module_info.kernel_table)
-        if self.profiling:  # profile mode runs the step drivers only
-            jobs += [(name, sig) for steps, sig in zip(self.module_info.step_drivers, self.module_info.driver_signatures)
-                     for _, name in steps]
-        else:
+        if not self.profiling:  # profile mode calls the kernels itself: the drivers are never called
             jobs += [(name, sig) for parts, sig in zip(self.module_info.drivers, self.module_info.driver_signatures)
                      for name in parts]
         # Numba's thread pool first: starting it registers the symbols parallel kernels link to, which
@@ -385,10 +383,28 @@ class NumbaExecutable:
         """Runs may overlap (several threads on one session): bindings are shared, read-only once
         built; each run takes its own work arenas (see _BoundShapes)."""
         use_threads(self.threads)
+        if self.profiling:
+            return self._run_profiled(feeds)
         if self._guard is None:
             return self._run(feeds)
         with self._guard:
             return self._run(feeds)
+
+    def _run_profiled(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        """Profile mode's run: `_run`, its steps timed into a list of this thread's (each run keeps its
+        own, so that overlapping runs do not mix), added to kernel_times once the run completes."""
+        from time import perf_counter_ns  # noqa: PLC0415
+
+        timed: list[tuple[int, int]] = []
+        self._profile_local.timed = timed
+        t0 = perf_counter_ns()
+        if self._guard is None:
+            results = self._run(feeds)
+        else:
+            with self._guard:
+                results = self._run(feeds)
+        self.kernel_times.add_run(timed, perf_counter_ns() - t0)
+        return results
 
     def _keep(self, key: tuple, bound: "_BoundShapes") -> None:
         with self._table_lock:
@@ -476,28 +492,32 @@ class NumbaExecutable:
             self._keep(key, _BoundShapes(bindings, [run_arenas]))
         return results
 
-    def _run_steps_timed(self, si: int, args: list[np.ndarray], b: SegmentBinding, control: Any) -> None:
-        """Profile mode: segment `si`'s kernels one by one, each from its own step driver, timed; a
+    def _run_steps_timed(self, si: int, params: list[np.ndarray], b: SegmentBinding, control: Any) -> None:
+        """Profile mode: segment `si`'s kernels one by one, each called from here on the views of the
+        driver's parameters `params` that its driver would pass it (kernel_calls.py), and timed; a
         "Node" event each while the session's profiler records."""
         from time import perf_counter_ns  # noqa: PLC0415
 
         profiler = self.profiler if self.profiler is not None and self.profiler.enabled else None
-        kernels = getattr(self.module_info, "step_kernels", {})
-        shapes = getattr(b, "shapes", None)
-        # the events' args depend on the binding's shapes only: built once per binding and step
+        timed = self._profile_local.timed
+        # the calls' operands and the events' args depend on the binding only: made once per binding
+        calls = vars(b).get("kernel_calls")
+        if calls is None:
+            calls = b.kernel_calls = [(c.step, getattr(self.module, c.kernel), kernel_calls.bind(c, b.P), c.kernel)
+                                      for c in self.module_info.step_calls[si]]
         event_args: dict[int, dict[str, Any]] = vars(b).setdefault("event_args", {}) if profiler is not None else {}
-        for k, name in self.module_info.step_drivers[si]:
+        for k, kernel, bound, kernel_name in calls:
             if control is not None and control.terminate:
                 run_control.check(control)
-            fn = getattr(self.module, name)
+            args = kernel_calls.operands(bound, params)
             t0 = perf_counter_ns()
-            fn(*args)
+            kernel(*args)
             t1 = perf_counter_ns()
-            self.kernel_seconds[k] = self.kernel_seconds.get(k, 0.0) + (t1 - t0) / 1e9
+            timed.append((k, t1 - t0))
             if profiler is not None:
                 described = event_args.get(k)
                 if described is None:
-                    described = event_args[k] = step_args(self.plan, k, self.name, kernels.get(k, name), shapes)
+                    described = event_args[k] = step_args(self.plan, k, self.name, kernel_name, getattr(b, "shapes", None))
                 profiler.node(event_name(self.plan.steps[k].name), t0, t1, described)
 
     def _run_host_timed(self, k: int, env: dict[str, Any], b: SegmentBinding) -> None:
@@ -508,7 +528,7 @@ class NumbaExecutable:
         t0 = perf_counter_ns()
         self._run_host(k, env, b)
         t1 = perf_counter_ns()
-        self.kernel_seconds[k] = self.kernel_seconds.get(k, 0.0) + (t1 - t0) / 1e9
+        self._profile_local.timed.append((k, t1 - t0))
         profiler = self.profiler
         if profiler is not None and profiler.enabled:
             step = self.plan.steps[k]
@@ -518,15 +538,16 @@ class NumbaExecutable:
 
     def profile_with(self, profiler: NodeEventSink) -> None:
         """Record a "Node" event per kernel and host step a run executes in `profiler` (the session's,
-        runtime/profiling.py). Only a module built in profile mode has the step drivers that time
-        kernels one by one; the session builds it so when SessionOptions.enable_profiling is set."""
+        runtime/profiling.py). Only a session in profile mode times kernels one by one; the session
+        is in it when SessionOptions.enable_profiling is set."""
         self.profiler = profiler
 
-    def kernel_profile(self) -> list[tuple[str, str, float]]:
-        """(step name, op types, seconds) per kernel step, slowest first (session config
-        'onnxjit.profile_kernels' = '1' runs every kernel from its own driver and times it)."""
-        rows = [(self.plan.steps[k].name, ",".join(self.plan.steps[k].op_types), t) for k, t in self.kernel_seconds.items()]
-        return sorted(rows, key=lambda r: -r[2])
+    def kernel_profile(self) -> Any:
+        """Per plan step: calls, total and average time over the runs since the session was created or
+        kernel_times reset (a runtime.kernel_profile.KernelProfile; profile mode only)."""
+        from onnxjit.runtime.kernel_profile import summarize  # noqa: PLC0415
+
+        return summarize(self.plan, self.kernel_times, self.name, self.module_info.step_kernels)
 
     def _run_host(self, k: int, env: dict[str, Any], b: SegmentBinding) -> None:
         step = self.plan.steps[k]

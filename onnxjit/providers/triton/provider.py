@@ -26,7 +26,7 @@ from onnxjit.errors import Fail, OnnxJitError, RuntimeException
 from onnxjit.providers import cache, code_log, run_control
 from onnxjit.providers.base import ProviderName
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
-from onnxjit.providers.profile_events import event_name, step_args
+from onnxjit.providers.profile_events import KernelTimes, event_name, step_args
 from onnxjit.providers.triton.device import Device, current_device, use_triton_cache
 
 
@@ -92,6 +92,11 @@ class TritonExecutable:
         inits = self.model.graph.initializers
         self._defaults = {n: inits[n].copy(order="C") for n in self.plan.inputs if isinstance(inits.get(n), np.ndarray)}
         self.transfers = {"to_device": 0, "to_host": 0}   # host <-> device copies in the last run
+        # profile mode (SessionOptions.enable_profiling, or config 'onnxjit.profile_kernels' = '1'): each
+        # launch timed between device synchronisations, counted per plan step in kernel_times
+        self.profiling = config.get("onnxjit.profile_kernels", "0") == "1" or bool(getattr(so, "enable_profiling", False))
+        self.kernel_times = KernelTimes()
+        self._timed: list[tuple[int, int]] = []  # the running profiled run's (step, ns); runs take turns
         self.compile_seconds = time.perf_counter() - t0
 
     # --- construction -----------------------------------------------------------------------
@@ -152,6 +157,8 @@ class TritonExecutable:
     def _execute(self, feeds: dict[str, Any], bound: dict[str, Any]) -> tuple[dict, dict, SegmentBinding]:
         plan, layout = self.plan, self.layout
         self.transfers = {"to_device": 0, "to_host": 0}
+        if self.profiling:
+            self._timed, run_start = [], time.perf_counter_ns()
         host: dict[str, Any] = {}
         dev: dict[str, Any] = {}
         shapes: dict[str, tuple] = {}
@@ -191,7 +198,7 @@ class TritonExecutable:
             self._run_segment(seg, b, host, dev, bound, control)
             if seg.host_after is not None:
                 run_control.check(control)
-                if self.profiler is not None and self.profiler.enabled:
+                if self.profiling:
                     self._run_host_timed(seg.host_after, host, dev, b)
                 else:
                     self._run_host(seg.host_after, host, dev, b)
@@ -199,6 +206,8 @@ class TritonExecutable:
             self._bindings[key] = bindings  # least recently used first; a bounded table
             while len(self._bindings) > BINDING_TABLE_SIZE:
                 self._bindings.popitem(last=False)
+        if self.profiling:
+            self.kernel_times.add_run(self._timed, time.perf_counter_ns() - run_start)
         return host, dev, bindings[-1]
 
     def _run_segment(self, seg: Segment, b: SegmentBinding, host: dict[str, Any], dev: dict[str, Any],
@@ -212,7 +221,7 @@ class TritonExecutable:
             given = bound.get(v)
             # a bound output buffer of the right size and type is written by the kernel itself
             dev[v] = self.device.flat(given) if self.device.fits(given, n, dt) else self.device.empty(n, dt)
-        if self.profiler is not None and self.profiler.enabled:
+        if self.profiling:
             self._launch_timed(seg, b, dev, control)
             return
         for launch, q, refs in b.launches:  # type: ignore[attr-defined]
@@ -230,6 +239,14 @@ class TritonExecutable:
         """Record a "Node" event per kernel launch and host step in `profiler` (the session's)."""
         self.profiler = profiler
 
+    def kernel_profile(self) -> Any:
+        """Per plan step: launches, total and average time over the runs since the session was created
+        or kernel_times reset (a runtime.kernel_profile.KernelProfile; profile mode only)."""
+        from onnxjit.runtime.kernel_profile import summarize  # noqa: PLC0415
+
+        return summarize(self.plan, self.kernel_times, self.name,
+                         {k: launch.__name__[7:] for k, launch in self.launchers.items()})
+
     def _launch_timed(self, seg: Segment, b: SegmentBinding, dev: dict[str, Any], control: Any) -> None:
         """A profiled run's launches: each timed alone, between device synchronisations (kernels
         run asynchronously: the time is the kernel's, not its launch's), with a "Node" event each."""
@@ -237,6 +254,7 @@ class TritonExecutable:
 
         steps = [k for k in seg.steps if self.plan.steps[k].kind in KERNEL_KINDS]  # as _launches orders them
         shapes = getattr(b, "shapes", None)
+        profiler = self.profiler if self.profiler is not None and self.profiler.enabled else None
         self.device.synchronize()
         for k, (launch, q, refs) in zip(steps, b.launches):  # type: ignore[attr-defined]
             if control is not None and control.terminate:
@@ -251,8 +269,10 @@ class TritonExecutable:
                 raise Fail(f"Triton kernel {launch.__name__[7:]} failed: {type(exc).__name__}: "
                                        f"{str(exc).strip()[:500]}") from exc
             t1 = perf_counter_ns()
-            self.profiler.node(event_name(self.plan.steps[k].name), t0, t1,
-                               step_args(self.plan, k, self.name, launch.__name__[7:], shapes))
+            self._timed.append((k, t1 - t0))
+            if profiler is not None:
+                profiler.node(event_name(self.plan.steps[k].name), t0, t1,
+                              step_args(self.plan, k, self.name, launch.__name__[7:], shapes))
 
     def _run_host_timed(self, k: int, host: dict[str, Any], dev: dict[str, Any], b: SegmentBinding) -> None:
         """A profiled run's host step (its reference kernel, on the host), with its "Node" event."""
@@ -261,10 +281,12 @@ class TritonExecutable:
         t0 = perf_counter_ns()
         self._run_host(k, host, dev, b)
         t1 = perf_counter_ns()
-        step = self.plan.steps[k]
-        shapes = {o: host[o].shape for o in step.outputs if isinstance(host.get(o), np.ndarray)}
-        self.profiler.node(event_name(step.name), t0, t1,
-                           step_args(self.plan, k, ProviderName.REFERENCE.value, shapes=shapes))
+        self._timed.append((k, t1 - t0))
+        if self.profiler is not None and self.profiler.enabled:
+            step = self.plan.steps[k]
+            shapes = {o: host[o].shape for o in step.outputs if isinstance(host.get(o), np.ndarray)}
+            self.profiler.node(event_name(step.name), t0, t1,
+                               step_args(self.plan, k, ProviderName.REFERENCE.value, shapes=shapes))
 
     def _launches(self, seg: Segment, b: SegmentBinding) -> list[tuple[Any, tuple[int, ...], list[Any]]]:
         """(launcher, parameters, tensors or names of argument buffers) of each kernel of a segment
