@@ -249,6 +249,39 @@ def test_profile_mode_on_a_warm_cache_compiles_nothing(tmp_path: Path) -> None:
     assert again.compile_stats()["compiled"] == 0
 
 
+NEW_PROCESS = """
+import json, sys
+import numpy as np
+import onnxjit
+so = onnxjit.SessionOptions()
+so.add_session_config_entry("onnxjit.profile_kernels", "1")
+sess = onnxjit.InferenceSession(sys.argv[1], so, providers=["NumbaExecutionProvider"])
+out = sess.run(None, {"X": np.arange(-3, 3, dtype=np.float32).reshape(2, 3)})
+sess.run(None, {"X": np.arange(-3, 3, dtype=np.float32).reshape(2, 3)})
+print(json.dumps({"compiled": sess.compile_stats()["compiled"], "Y": out[0].tolist(),
+                  "calls": sorted({r.calls for r in sess.kernel_profile().rows}),
+                  "steps": len(sess.kernel_profile().rows)}))
+"""
+
+
+def test_profile_mode_in_a_new_process_compiles_nothing(tmp_path: Path) -> None:
+    """The same in a new process, where every kernel loads from the disk cache: calling the loaded
+    kernels from Python, as profile mode does, compiles none of them again."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "model.onnx"
+    save(_model(), str(path))
+    normal = _session(path)  # the normal module, in the shared cache (warm already, or now)
+    expected = normal.run(None, FEED)
+    out = subprocess.run([sys.executable, "-c", NEW_PROCESS, str(path)], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["compiled"] == 0
+    assert got["calls"] == [2] and got["steps"] == len(_timed_steps(normal.executable.plan))
+    np.testing.assert_array_equal(np.array(got["Y"], dtype=np.float32), expected[0])
+
+
 def _check_counts(sess: Any, runs: int, provider: str) -> None:
     """Counts are runs x one per timed step; averages are total / calls and total / runs; reset zeroes."""
     profile = sess.kernel_profile()
