@@ -7,6 +7,7 @@ Also measures light_resnet50's cold compile (new process, empty cache) and warm 
 cache present; the median of WARM_REPEAT new processes), and writes a PNG bar chart of the ratios.
 
     python benchmarks/bench.py [--repeat N] [--threads T] [--models a,b] [--chart PATH] [--no-startup]
+                               [--only-startup]
 """
 from __future__ import annotations
 
@@ -35,20 +36,26 @@ ENCODER = dict(d_model=256, heads=4, d_ff=1024, layers=4)
 ENCODER_INPUT = (1, 128, 256)
 WARM_REPEAT = 3  # warm starts measured (new processes); the median is reported, with each
 
-# A new process that opens a model on Numba and runs it once; prints the seconds each took.
+# A new process that opens a model on Numba and runs it once; prints the seconds each took, and the
+# CPU seconds (user + sys, of the process and its compile workers) creating the session took.
 STARTUP = """
-import json, sys, time
+import json, resource, sys, time
+def cpu():
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 t0 = time.perf_counter()
 import numpy as np
 import onnxjit
 t1 = time.perf_counter()
+c1 = cpu()
 sess = onnxjit.InferenceSession(sys.argv[1], providers=["NumbaExecutionProvider"])
 t2 = time.perf_counter()
+c2 = cpu()
 inp = sess.get_inputs()[0]
 sess.run(None, {inp.name: np.zeros([d if isinstance(d, int) else 1 for d in inp.shape], np.float32)})
 t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "create": t2 - t1, "first_run": t3 - t2,
-                  "compiled": sess.compile_stats()["compiled"]}))
+                  "create_cpu": c2 - c1, "compiled": sess.compile_stats()["compiled"]}))
 """
 
 
@@ -112,12 +119,15 @@ def main() -> int:
     ap.add_argument("--models", default="", help="comma-separated names (substring match; default: all)")
     ap.add_argument("--chart", default=str(ROOT / "benchmarks" / "results" / "ratios.png"))
     ap.add_argument("--no-startup", action="store_true", help="skip the cold/warm start measurement")
+    ap.add_argument("--only-startup", action="store_true", help="only the cold/warm start measurement")
     args = ap.parse_args()
     wanted = [w for w in args.models.split(",") if w]
     tmp = Path(tempfile.mkdtemp(prefix="onnxjit_bench_"))
-    models = torch_models(tmp) + [(name, path, light_inputs(onnx.load(str(path)))) for name, path, _ in light_models()]
-    print(f"{'model':<26} {'create s':>8} {'ort s':>6} {'onnxjit ms':>10} {'ort ms':>10} {'ratio':>6}  {'same':>5}"
-          f" {'kernels':>7} {'host':>5}")
+    models = [] if args.only_startup else \
+        torch_models(tmp) + [(name, path, light_inputs(onnx.load(str(path)))) for name, path, _ in light_models()]
+    if models:
+        print(f"{'model':<26} {'create s':>8} {'ort s':>6} {'onnxjit ms':>10} {'ort ms':>10} {'ratio':>6}  {'same':>5}"
+              f" {'kernels':>7} {'host':>5}")
     rows = [bench_one(name, path, feeds, args.repeat, args.threads)
             for name, path, feeds in models if not wanted or any(w in name for w in wanted)]
     if rows:
@@ -141,8 +151,8 @@ def main() -> int:
         cold = startup(resnet, cache)
         warm = [startup(resnet, cache) for _ in range(WARM_REPEAT)]
         times = sorted(w["create"] + w["first_run"] for w in warm)
-        print(f"light_resnet50 cold compile (new process, empty cache): session create {cold['create']:.2f} s, "
-              f"{cold['compiled']} functions compiled")
+        print(f"light_resnet50 cold compile (new process, empty cache): session create {cold['create']:.2f} s "
+              f"({cold['create_cpu']:.2f} CPU s, workers included), {cold['compiled']} functions compiled")
         print(f"light_resnet50 warm start (new process, cache present): create + first run, median of "
               f"{len(times)}: {statistics.median(times):.2f} s (each: {', '.join(f'{t:.2f}' for t in times)}; "
               f"{max(w['compiled'] for w in warm)} compiled; importing onnxjit took "
