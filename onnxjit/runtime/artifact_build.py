@@ -160,10 +160,58 @@ def _shapes_json(feeds: list[dict[str, np.ndarray]]) -> list[dict[str, list[int]
     return [{k: list(v.shape) for k, v in f.items()} for f in feeds]
 
 
+GENERATED_PREFIXES = ("onnxjit_kernel_", "onnxjit_plan_")
+
+
 def build_numba(model: str, folder: Path, shapes: list[dict[str, tuple[int, ...]]], strict: bool,
                 progress: Progress | None = None) -> dict[str, Any]:
     """Compile `model` with the Numba provider into `folder`, run it once per bucket (which must
-    compile nothing more), and write the manifest."""
+    compile nothing more), and write the manifest.
+
+    A generated module is imported once per process, from the cache root of the first session that
+    needed it, and Numba keeps its compiled functions beside that file. A process that has already
+    run sessions (a notebook, a test, a server building artifacts) would therefore leave the shared
+    kernels' compiled code outside the artifact: the build then runs in a fresh process."""
+    import sys
+
+    if any(name.startswith(GENERATED_PREFIXES) for name in sys.modules):
+        return _build_numba_in_child(model, folder, shapes, strict)
+    return _build_numba_here(model, folder, shapes, strict, progress)
+
+
+def _build_numba_in_child(model: str, folder: Path, shapes: list[dict[str, tuple[int, ...]]],
+                          strict: bool) -> dict[str, Any]:
+    """build_numba in a new interpreter (its progress on our stderr); its stats as JSON on stdout."""
+    import json
+    import subprocess
+    import sys
+
+    request = json.dumps({"model": str(model), "folder": str(folder), "strict": bool(strict),
+                          "shapes": [{k: list(v) for k, v in b.items()} for b in shapes]})
+    code = ("import json, sys\n"
+            "from pathlib import Path\n"
+            "from onnxjit.cli import ProgressBar\n"
+            "from onnxjit.runtime.artifact_build import BuildError, _build_numba_here\n"
+            "r = json.loads(sys.stdin.read())\n"
+            "try:\n"
+            "    stats = _build_numba_here(r['model'], Path(r['folder']), [{k: tuple(v) for k, v in b.items()}\n"
+            "                              for b in r['shapes']], r['strict'], ProgressBar('compile'))\n"
+            "except BuildError as exc:\n"
+            "    print(json.dumps({'error': str(exc)})); sys.exit(0)\n"
+            "print(json.dumps(stats, default=str))\n")
+    done = subprocess.run([sys.executable, "-c", code], input=request, stdout=subprocess.PIPE, text=True)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise BuildError(f"the build process failed (exit {done.returncode}); see its messages above")
+    result = json.loads(lines[-1])
+    if "error" in result and len(result) == 1:
+        raise BuildError(result["error"])
+    return result
+
+
+def _build_numba_here(model: str, folder: Path, shapes: list[dict[str, tuple[int, ...]]], strict: bool,
+                      progress: Progress | None = None) -> dict[str, Any]:
+    """build_numba in this process (which must not have imported any generated module yet)."""
     import onnxjit
     from onnxjit.providers.triton.aot import zero_feeds
 
