@@ -341,3 +341,17 @@ def test_external_data_is_made_internal_in_the_artifact(tmp_path: Path) -> None:
     sess = onnxjit.InferenceSession(str(root / artifact.MODEL), providers=["ReferenceExecutionProvider"])
     got = sess.run(None, {"x": X})[0]
     np.testing.assert_allclose(got, _expected(), rtol=1e-5, atol=1e-5)
+
+
+def test_build_after_sessions_in_this_process_still_holds_every_compiled_function(tmp_path: Path) -> None:
+    """A process that already ran the model's kernels (from the shared test cache) imported their
+    generated modules from there; the build must still put their compiled code into the artifact
+    (it builds in a fresh process), so a new process opening the artifact compiles nothing."""
+    onnxjit.InferenceSession(_model().SerializeToString(), providers=["NumbaExecutionProvider"]).run(None, {"x": X})
+    assert any(n.startswith("onnxjit_kernel_") for n in sys.modules)
+    src = tmp_path / "src.onnx"
+    onnx.save(_model(), src)
+    assert main(["compile", str(src), "-o", str(tmp_path / "build"), "--shape", "x=3,16"]) == 0
+    got = _open_in_new_process(tmp_path / "build", "1")  # strict: a compile would raise
+    assert got.get("compiled") == 0, got
+    np.testing.assert_allclose(np.array(got["y"], np.float32), _expected(), rtol=1e-5, atol=1e-5)
