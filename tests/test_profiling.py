@@ -339,9 +339,9 @@ def test_iobinding_runs_are_profiled(tmp_path: Path) -> None:
     assert sorted(n for e in events if e["cat"] == "Node" for n in e["args"]["fused_nodes"]) == sorted(NODE_NAMES)
 
 
-def test_triton_node_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Triton provider times each launch between device synchronisations (in Triton's interpreter
-    without a GPU) and its host steps; the trace covers every ONNX node once per run, as onnxruntime's."""
+@pytest.fixture
+def triton_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test model saved for a Triton session (in Triton's interpreter where there is no GPU)."""
     pytest.importorskip("triton", reason="the Triton provider needs triton")
     pytest.importorskip("torch", reason="the Triton provider needs torch")
     from onnxjit.providers.triton.device import cuda_available
@@ -350,6 +350,13 @@ def test_triton_node_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv("TRITON_INTERPRET", "1")
     path = tmp_path / "model.onnx"
     save(_model(), str(path))
+    return path
+
+
+def test_triton_node_events(triton_model: Path, tmp_path: Path) -> None:
+    """The Triton provider times each launch between device synchronisations (in Triton's interpreter
+    without a GPU) and its host steps; the trace covers every ONNX node once per run, as onnxruntime's."""
+    path = triton_model
     so = onnxjit.SessionOptions()
     so.enable_profiling = True
     so.profile_file_prefix = str(tmp_path / "triton")
@@ -366,15 +373,8 @@ def test_triton_node_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert all(e["name"].endswith("_kernel_time") for e in run)
 
 
-def test_triton_kernel_profile_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("triton", reason="the Triton provider needs triton")
-    pytest.importorskip("torch", reason="the Triton provider needs torch")
-    from onnxjit.providers.triton.device import cuda_available
-
-    if not cuda_available():
-        monkeypatch.setenv("TRITON_INTERPRET", "1")
-    path = tmp_path / "model.onnx"
-    save(_model(), str(path))
+def test_triton_kernel_profile_counts(triton_model: Path) -> None:
+    path = triton_model
     sess = _session(path, "TritonExecutionProvider", **{"onnxjit.profile_kernels": "1"})
     for _ in range(2):
         sess.run(None, FEED)
