@@ -204,3 +204,24 @@ def test_large_elementwise_kernels_share_rows(shape, s_shape, threads) -> None:
                    [("x", list(shape))], {"s": rng.standard_normal(s_shape).astype(np.float32)})
     assert "_jobs" in onnxjit.InferenceSession(model, providers=["NumbaExecutionProvider"])._executable.source
     _check(model, {"x": rng.standard_normal(shape).astype(np.float32)}, threads)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv_jobs_call_the_shared_helpers_at_their_addresses(threads) -> None:
+    """A conv kernel's jobs call the shared conv helpers at the addresses the driver passes (so each
+    kernel compiles its epilogue only, not the helpers' code again): a conv of group 1 the band
+    helper only, a depthwise one the plane helper too. Bias-less convs pass w[:0] as the bias."""
+    from onnxjit.compiler.codegen.numba_gen import HELPER_MODULE
+
+    w1 = rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
+    w2 = rng.standard_normal((8, 1, 3, 3)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["c"], pads=[1] * 4), helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("Conv", ["r", "w2"], ["d"], pads=[1] * 4, group=8), helper.make_node("Sigmoid", ["d"], ["y"])]
+    model = _model(nodes, [("x", [1, 4, 9, 9])], {"w1": w1, "w2": w2})
+    _check(model, {"x": rng.standard_normal((1, 4, 9, 9)).astype(np.float32)}, threads)
+    info = onnxjit.InferenceSession(model, providers=["NumbaExecutionProvider"])._executable.module_info
+    convs = [src for src in info.kernel_modules.values() if "# template_conv kernel" in src]
+    assert len(convs) == 2
+    assert all("call_kernel(KA[1]" in src and f"from {HELPER_MODULE}" not in src for src in convs)
+    names = [name for name, _ in info.kernel_table]
+    assert names.count("_conv_band") == 2 and names.count("_dw_plane_at") == 1

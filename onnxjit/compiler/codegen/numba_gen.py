@@ -115,7 +115,7 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
             rows = " * ".join(f"p[{r}]" for r in range(split))
             body = [f"    er0 = t * ({rows}) // T", f"    er1 = (t + 1) * ({rows}) // T"]
             body += epilogue_lines(step, plan, outs, None, step.inputs, ins, 0, "    ", rows=("er0", "er1"), split=split)
-            return _parallel(NUMBA_JIT + "\ndef _jobs(t, T, " + ", ".join(args) + "):\n" + "\n".join(body) + "\n",
+            return _parallel(NUMBA_JIT + "\ndef _jobs(t, T, KA, " + ", ".join(args) + "):\n" + "\n".join(body) + "\n",
                              PARALLEL_KERNEL.replace("ALONE\n", ""), args), args
         body = epilogue_lines(step, plan, outs, None, step.inputs, ins, 0, "    ")
         src = NUMBA_JIT + "\ndef KERNEL(" + ", ".join(args) + "):\n" + "\n".join(body) + "\n"
@@ -172,17 +172,18 @@ PARALLEL_SMALL = {"softmax": "q[0] * q[1] * q[2] < 32768", "logsoftmax": "q[0] *
 # The prange body calls `_jobs` (and `_after`) at the addresses L[0] (and L[1]) the driver passes,
 # rather than linking them: a parallel loop's gufunc linked the jobs and every helper they call,
 # and LLVM optimised and emitted all of that code twice more (about 5 s a conv kernel, measured).
+# The jobs get L too (as KA): a conv's jobs call the shared conv helpers at KA[1], KA[2] (CONV_CALLS).
 PARALLEL_KERNEL = '''
 @nb.njit(parallel=True, cache=True, error_model="numpy")
 def KERNEL(L, ARGS):
 ALONE
     T = WORKERS
     for t in nb.prange(T):
-        call_kernel(L[0], np.int64(t), np.int64(T), ARGS)
+        call_kernel(L[0], np.int64(t), np.int64(T), L, ARGS)
 '''
 PARALLEL_AFTER = '''
     for t in nb.prange(T):
-        call_kernel(L[1], np.int64(t), np.int64(T), ARGS)
+        call_kernel(L[1], np.int64(t), np.int64(T), L, ARGS)
 '''
 
 
@@ -194,7 +195,7 @@ def _render_jobs(step: Step, plan: KernelPlan, lines: list[str], skeleton: str, 
     epi = "\n".join(epilogue_lines(step, plan, outs, step.main_output, step.epilogue_inputs, e_ins, 0,
                                    "        ", box)) if outs and box else ""
     head = "\n".join(lines) + "\n"
-    jobs = NUMBA_JIT + "\ndef _jobs(t, T, " + ", ".join(args) + "):\n" + head + \
+    jobs = NUMBA_JIT + "\ndef _jobs(t, T, KA, " + ", ".join(args) + "):\n" + head + \
         skeleton.replace("EPILOGUE_BOX", epi).rstrip("\n") + "\n"
     kernel = PARALLEL_KERNEL
     after = SKELETONS_AFTER.get(step.op, "")
@@ -209,13 +210,13 @@ def _render_jobs(step: Step, plan: KernelPlan, lines: list[str], skeleton: str, 
         if outs:
             body += epilogue_lines(step, plan, outs, step.main_output, step.epilogue_inputs, e_ins, 0, "    ",
                                    rows=("er0", "er1"))
-        jobs += "\n" + NUMBA_JIT + "\ndef _after(t, T, " + ", ".join(args) + "):\n" + head + "\n".join(body) + "\n"
+        jobs += "\n" + NUMBA_JIT + "\ndef _after(t, T, KA, " + ", ".join(args) + "):\n" + head + "\n".join(body) + "\n"
         kernel = kernel.rstrip("\n") + PARALLEL_AFTER
     small = PARALLEL_SMALL.get(step.op)
     alone = ""
     if small:  # checked before any thread is woken
         calls = ["L[0]"] + (["L[1]"] if "L[1]" in kernel else [])
-        alone = "\n".join([lines[0], f"    if {small}:"] + [f"        call_kernel({f}, np.int64(0), np.int64(1), ARGS)"
+        alone = "\n".join([lines[0], f"    if {small}:"] + [f"        call_kernel({f}, np.int64(0), np.int64(1), L, ARGS)"
                                                            for f in calls] + ["        return"])
     return _parallel(jobs, kernel.replace("ALONE\n", alone + "\n" if alone else ""), args), args
 
@@ -249,7 +250,7 @@ def _skeleton_constants(step: Step, plan: KernelPlan) -> dict[str, str]:
     p, op = step.params, step.op
     dt = plan.types[step.inputs[0]].dtype if step.inputs[0] in plan.types else np.dtype(np.float32)
     if op == "conv":
-        return {"HAS_BIAS": str(bool(p["has_bias"])), "CONV_TILE": str(CONV_TILE), "CONV_OUT_TILE": str(CONV_OUT_TILE),
+        return {"HAS_BIAS": str(bool(p["has_bias"])), "GROUPED": str(int(p["group"]) > 1), "CONV_TILE": str(CONV_TILE), "CONV_OUT_TILE": str(CONV_OUT_TILE),
                 "GEMM_MR": str(MICROKERNEL_MR),
                 "BIAS": "b" if p["has_bias"] else "w[:0]"}
     if op in ("maxpool", "avgpool"):
@@ -342,6 +343,32 @@ def kernel_module_source(kind: str, src: str) -> str:
     return f"{KERNEL_HEADER}{helpers}{numba_prelude(src)}\n\n# {kind} kernel\n{src}"
 
 
+# The shared helpers a conv kernel's jobs call at their addresses KA[1], KA[2] (after its jobs' own
+# entry in the driver's table K), rather than linking them (see the conv skeleton). A conv whose
+# group is 1 is never depthwise (GROUPED is False in its source): it gets no KA[2], and a model
+# without grouped convs never compiles the plane helper.
+CONV_CALLS = ("_conv_band", "_dw_plane_at")
+CONV_CALLS_IMPORT = f"from {HELPER_MODULE} import {', '.join(CONV_CALLS)}  # called by conv jobs at their addresses"
+
+
+def conv_call_signatures(sig: list[str], operands: int, has_bias: bool) -> list[tuple[str, ...]]:
+    """The signatures CONV_CALLS are called with by a conv kernel of signature `sig` (p, x, w[, b],
+    epilogue inputs..., y, outputs..., scratch; `operands` of them before y): exactly the types of
+    the arguments its jobs pass, since a call at an address checks none. The bias is w[:0] when there
+    is none; y is the first written output (the conv's result, or the epilogue's output it works in)."""
+    x, w, scratch = sig[1], sig[2], sig[-1]
+    b, y = sig[3] if has_bias else w, sig[1 + operands]
+    i, flag = SCALAR_INT64, "scalar:bool"
+    band = ("int64", scratch, i, i, i, i, i, i, x, w, b, y, flag)
+    plane = ("int64", i, i, x, w, b, y, flag, "int64", "int64", x, x)
+    return [band, plane]
+
+
+def conv_calls(step: Step, job_fns: list[str]) -> bool:
+    """Whether the kernel of `step` calls CONV_CALLS at addresses (a conv's jobs do)."""
+    return step.op == "conv" and bool(job_fns)
+
+
 def job_functions(src: str) -> list[str]:
     """The job functions a parallel kernel calls at addresses L[0], L[1] (none for a serial kernel)."""
     return [f for f in ("_jobs", "_after") if f"def {f}(" in src and "call_kernel(L[" in src]
@@ -400,8 +427,10 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
             name = f"{kind}_{h}"
             kernels[h] = name
             module = f"onnxjit_kernel_{h}"
-            if uses_helpers(src) and HELPER_MODULE not in kernel_modules:  # imported before its users
-                kernel_modules[HELPER_MODULE] = HELPER_SOURCE
+            if (uses_helpers(src) or conv_calls(step, job_fns)) and HELPER_MODULE not in kernel_modules:
+                kernel_modules[HELPER_MODULE] = HELPER_SOURCE  # imported before its users
+            if conv_calls(step, job_fns) and CONV_CALLS_IMPORT not in parts:
+                parts.append(CONV_CALLS_IMPORT)
             kernel_modules[module] = kernel_module_source(kind, src.replace("def KERNEL(", f"def {name}("))
             parts.append(f"from {module} import {', '.join([name] + [f'{f} as {name}{f}' for f in job_fns])}")
         step_kernel[k] = (kernels[h], args, job_fns)
@@ -410,7 +439,8 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
     imports_end = len(parts)
     located_index = {v: u for u, v in enumerate(layout.located)}
     arg_ids: dict[str, int] = {}
-    table: dict[tuple[str, tuple[str, ...]], int] = {}  # (kernel, signature) -> its entry in K
+    # (function, signature, the kernel call it is a helper of, or "") -> its entry in K
+    table: dict[tuple[str, tuple[str, ...], str], int] = {}
 
     def dtype_of(v: str) -> str:
         r = layout.resolve(v)
@@ -472,13 +502,18 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
                 call_args.append(scratch)
                 specs.append((scratch, None, None))
                 sig.append(scratch[2:])
-            if job_fns:  # a parallel kernel: its jobs' addresses, in adjacent entries of K, come first
-                inner = (SCALAR_INT64, SCALAR_INT64) + tuple(sig)
-                at = [table.setdefault((fname + f, inner), len(table)) for f in job_fns]
+            if job_fns:  # a parallel kernel: its jobs' addresses (then a conv's helpers'), in adjacent entries of K, come first
+                inner = (SCALAR_INT64, SCALAR_INT64, "int64") + tuple(sig)
+                keys = [(fname + f, inner, "") for f in job_fns]
+                if conv_calls(step, job_fns):
+                    owner = f"{fname}{tuple(sig)}"
+                    calls = zip(CONV_CALLS, conv_call_signatures(sig, len(operands), bool(step.params["has_bias"])))
+                    keys += [(f, s, owner) for f, s in list(calls)[:2 if int(step.params["group"]) > 1 else 1]]
+                at = [table.setdefault(key, len(table)) for key in keys]
                 call_args = [f"view(K, {at[0]}, {len(at)})"] + call_args
                 specs = [("K", (RefKind.CONST, at[0]), (RefKind.CONST, len(at)))] + specs
                 sig = ["int64"] + sig
-            index = table.setdefault((fname, tuple(sig)), len(table))
+            index = table.setdefault((fname, tuple(sig), ""), len(table))
             nodes = ", ".join(f"{n.op_type} '{safe_comment(n.name)}'" for n in step.nodes)
             # the plan step's name (as `onnxjit explain` and the profile name it), then the shared kernel it calls
             lines = [f"    # [{k}] {step.name} -> {fname}: {nodes}"[:200],
@@ -507,8 +542,9 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
                                                              for p, start, length in specs))
                            for k, index, fname, specs in calls_as_data])
     parts.insert(imports_end, "\n# K, the kernel addresses the runtime passes the drivers:\n" + "\n".join(
-        f"#   K[{i}] {name}({', '.join(sig)})" for i, (name, sig) in enumerate(table)))
-    module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, list(table), driver_sigs, kernel_modules)
+        f"#   K[{i}] {name}({', '.join(sig)})" for i, (name, sig, _) in enumerate(table)))
+    module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, [(n, s) for n, s, _ in table], driver_sigs,
+                         kernel_modules)
     module.step_calls = step_calls
     module.step_kernels = {k: fname for k, (fname, _, _) in step_kernel.items()}  # what profiles name
     module.step_code = step_code

@@ -344,4 +344,11 @@ def _dw_plane(q, n, g, x, w, b, y, has_bias, kwlo, kwhi, xp, yw):
                     for i in range(hi - lo):
                         ys[i] += wv * xs[i]
     return xp, yw
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _dw_plane_at(q, n, g, x, w, b, y, has_bias, kwlo, kwhi, xp, yw):
+    """_dw_plane for a caller that calls it at its address (returns nothing): xp and yw must already
+    hold a plane (a smaller pair is grown here, for this call only)."""
+    _dw_plane(q, n, g, x, w, b, y, has_bias, kwlo, kwhi, xp, yw)
 '''

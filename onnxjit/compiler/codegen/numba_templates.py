@@ -10,8 +10,10 @@ SKELETONS: dict[str, str] = {}
 # fewer bands than threads), or one channel plane of a depthwise conv. A band is gathered into the
 # thread's own scratch (im2col; a 1x1 conv reads its input in place) and multiplied by BLAS straight
 # into the output; the bias and the fused epilogue then run over the job's box while it is in cache.
-# The jobs themselves are shared helpers (`_conv_band`, `_dw_plane`): only the epilogue differs
-# between conv kernels, so only it compiles per kernel.
+# The jobs themselves are shared helpers (`_conv_band`, `_dw_plane_at`), called at their addresses
+# (KA[1], KA[2]) rather than linked: a call links the callee's code into the caller's, and LLVM
+# optimised and emitted the helpers again in every conv kernel (about 0.9 s each, measured). So only
+# the epilogue and the job split compile per kernel.
 # Per kernel column kw: the output columns lo..hi whose input column is inside the image (used by
 # depthwise conv and pooling rows, which sweep lo..hi branch-free).
 KW_RANGES = '''
@@ -28,7 +30,7 @@ CONV_SETUP = '''
     N = q[0]; C = q[1]; H = q[2]; W = q[3]; M = q[4]; KH = q[5]; KW = q[6]; OH = q[7]; OW = q[8]
     SH = q[9]; SW = q[10]; PT = q[11]; PL = q[12]; DH = q[13]; DW = q[14]; G = q[15]
     CG = C // G; MG = M // G; K = CG * KH * KW
-    depthwise = CG == 1 and MG == 1 and G > 1
+    depthwise = GROUPED and CG == 1 and MG == 1 and G > 1  # GROUPED: the node's group > 1 (static)
     # RB1: the band rows a thread's scratch holds (binding.py sizes it); RB: fewer rows when RB1
     # would leave a thread idle
     RB1 = max(1, min(OH, CONV_TILE // (K * OW)))
@@ -62,8 +64,11 @@ CONV_SETUP = '''
 '''
 
 SKELETONS["conv"] = CONV_SETUP + KW_RANGES + '''
-    xp = np.empty(0, x.dtype)  # a depthwise job's padded input plane and wide output
-    yw = np.empty(0, x.dtype)
+    # a depthwise job's padded input plane and wide output (stride 1), sized here once: the plane
+    # helper is called at its address and hands no grown pair back
+    DWP = (OH + (KH - 1) * DH) * (OW + (KW - 1) * DW) if depthwise and SH == 1 and SW == 1 else 0
+    xp = np.empty(DWP, x.dtype)
+    yw = np.empty(DWP, x.dtype)
     # thread t runs a contiguous run of jobs, and band bi is rows bi * OH // NBAND on: the threads'
     # shares of rows differ by one at most (round-robin over bands of 4, 4, 4, 2 rows gave 8 and 6)
     for job in range(t * NJ // T, (t + 1) * NJ // T):
@@ -73,7 +78,8 @@ SKELETONS["conv"] = CONV_SETUP + KW_RANGES + '''
             m1 = m0 + 1
             oh0 = 0
             oh1 = OH
-            xp, yw = _dw_plane(q, n, m0, x, w, BIAS, y, HAS_BIAS, kwlo, kwhi, xp, yw)
+            # _dw_plane_at, at its address (numba_gen.CONV_CALLS)
+            call_kernel(KA[2], q, np.int64(n), np.int64(m0), x, w, BIAS, y, np.bool_(HAS_BIAS), kwlo, kwhi, xp, yw)
         else:
             mc = job % MCH
             bi = (job // MCH) % NBAND
@@ -84,7 +90,9 @@ SKELETONS["conv"] = CONV_SETUP + KW_RANGES + '''
             m0 = g * MG + mc * MC
             m1 = min(g * MG + MG, m0 + MC)
             if m1 > m0:
-                _conv_band(q, scratch[t * SS:(t + 1) * SS], n, g, oh0, oh1, m0, m1, x, w, BIAS, y, HAS_BIAS)
+                # _conv_band, at its address (numba_gen.CONV_CALLS)
+                call_kernel(KA[1], q, scratch[t * SS:(t + 1) * SS], np.int64(n), np.int64(g), np.int64(oh0),
+                            np.int64(oh1), np.int64(m0), np.int64(m1), x, w, BIAS, y, np.bool_(HAS_BIAS))
 EPILOGUE_BOX
 '''
 

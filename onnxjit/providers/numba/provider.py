@@ -308,8 +308,10 @@ class NumbaExecutable:
         return True
 
     def _costliest_first(self, jobs: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
-        """The order workers take jobs in: parallel kernels (a prange wrapper costs seconds), then the
+        """The order workers take jobs in: the shared helpers conv jobs call at their addresses (the
+        costliest functions, seconds each), parallel kernels (a prange wrapper costs seconds), then the
         other kernels, then drivers (no kernel code in them: they call kernels at their addresses).
+        A function the table lists more than once (a helper, for each conv kernel) is one job.
         One kernel that calls the shared helpers goes first and the others after the parallel kernels
         that do not, so that a second worker rarely compiles the helpers again before the first has
         cached them."""
@@ -318,10 +320,13 @@ class NumbaExecutable:
             source = self.module_info.kernel_modules.get(fn.py_func.__module__)
             if source is None:
                 return 4  # a driver
+            if fn.py_func.__module__ == HELPER_MODULE:
+                return 0
             parallel = "parallel=True" in source
             return (1 if parallel else 3) + (uses_helpers(source) and parallel)
 
-        ranked = sorted(jobs, key=rank)
+        unique = list({(id(getattr(self.module, name)), sig): (name, sig) for name, sig in jobs}.values())
+        ranked = sorted(unique, key=rank)
         first = next((j for j in ranked if rank(j) == 2), None)
         return ([first] if first else []) + [j for j in ranked if j is not first]
 
