@@ -225,3 +225,16 @@ def test_conv_jobs_call_the_shared_helpers_at_their_addresses(threads) -> None:
     assert all("call_kernel(KA[1]" in src and f"from {HELPER_MODULE}" not in src for src in convs)
     names = [name for name, _ in info.kernel_table]
     assert names.count("_conv_band") == 2 and names.count("_dw_plane_at") == 1
+
+
+def test_matmul_jobs_call_the_product_at_its_address() -> None:
+    """A MatMul kernel's jobs call the shared product (_mm) at the address after their own entries,
+    after an epilogue's `_after` too, rather than linking it."""
+    w = rng.standard_normal((16, 24)).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Relu", ["m"], ["y"])]
+    model = _model(nodes, [("x", [3, 5, 16])], {"w": w})
+    _check(model, {"x": rng.standard_normal((3, 5, 16)).astype(np.float32)}, 2)
+    info = onnxjit.InferenceSession(model, providers=["NumbaExecutionProvider"])._executable.module_info
+    [src] = [src for src in info.kernel_modules.values() if "# template_matmul kernel" in src]
+    assert "def _after(" in src and "call_kernel(KA[2], " in src and "_mm(" not in src
+    assert [name for name, _ in info.kernel_table].count("_mm") == 1

@@ -14,6 +14,7 @@ rank, dtype and broadcast pattern are baked into the source.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 
@@ -147,7 +148,8 @@ def render_kernel(step: Step, plan: KernelPlan) -> tuple[str, list[str]]:
     for k, v in consts.items():
         skeleton = skeleton.replace(k, v)
     if op in PARALLEL_JOBS:
-        return _render_jobs(step, plan, lines, skeleton, written, args)
+        src, args = _render_jobs(step, plan, lines, skeleton, written, args)
+        return src.replace("KA[MM_AT]", f"KA[{len(job_functions(src))}]"), args  # the entry after the jobs
     lines.append(skeleton.rstrip("\n"))
     if step.exprs:
         outs = {o: f"o{j}" for j, o in enumerate(written)}
@@ -172,7 +174,7 @@ PARALLEL_SMALL = {"softmax": "q[0] * q[1] * q[2] < 32768", "logsoftmax": "q[0] *
 # The prange body calls `_jobs` (and `_after`) at the addresses L[0] (and L[1]) the driver passes,
 # rather than linking them: a parallel loop's gufunc linked the jobs and every helper they call,
 # and LLVM optimised and emitted all of that code twice more (about 5 s a conv kernel, measured).
-# The jobs get L too (as KA): a conv's jobs call the shared conv helpers at KA[1], KA[2] (CONV_CALLS).
+# The jobs get L too (as KA): the helpers some call at addresses follow their entries (ADDRESS_CALLS).
 PARALLEL_KERNEL = '''
 @nb.njit(parallel=True, cache=True, error_model="numpy")
 def KERNEL(L, ARGS):
@@ -238,6 +240,17 @@ def _row_split(domain: tuple, levels: list[int]) -> int:
     while split < rank - 1 and int(np.prod(domain[:split])) < 64:
         split += 1
     return max(1, split)
+
+
+def split_wrapper(src: str, args: list[str]) -> tuple[str, str]:
+    """(the job functions, the prange wrapper) of a parallel kernel's source, the wrapper's arguments
+    renamed a1, a2, ... (p keeps its name: a small-work test reads it): all it does is call the jobs at
+    the addresses it is given, so kernels with as many arguments (and the same small-work test and
+    jobs) share one wrapper and its compilation (a prange loop costs a quarter of a second)."""
+    cut = src.index("\n@nb.njit(parallel=True")
+    names = {a: f"a{i}" for i, a in enumerate(args) if a != "p"}
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    return src[:cut + 1], pattern.sub(lambda m: names[m.group(1)], src[cut + 1:])
 
 
 def _parallel(jobs: str, kernel: str, args: list[str]) -> str:
@@ -343,30 +356,35 @@ def kernel_module_source(kind: str, src: str) -> str:
     return f"{KERNEL_HEADER}{helpers}{numba_prelude(src)}\n\n# {kind} kernel\n{src}"
 
 
-# The shared helpers a conv kernel's jobs call at their addresses KA[1], KA[2] (after its jobs' own
-# entry in the driver's table K), rather than linking them (see the conv skeleton). A conv whose
-# group is 1 is never depthwise (GROUPED is False in its source): it gets no KA[2], and a model
-# without grouped convs never compiles the plane helper.
+# The shared helpers a kernel's jobs call at their addresses rather than linking them (a call links
+# the callee's code into the caller's, and LLVM optimised and emitted the helpers again in every
+# kernel): a conv's jobs call these at KA[1], KA[2] (after its jobs' own entry in the driver's table
+# K; see the conv skeleton), a MatMul's jobs the product at the entry after its jobs (MM_AT). A conv
+# whose group is 1 is never depthwise (GROUPED is False in its source): it gets no KA[2], and a
+# model without grouped convs never compiles the plane helper.
 CONV_CALLS = ("_conv_band", "_dw_plane_at")
-CONV_CALLS_IMPORT = f"from {HELPER_MODULE} import {', '.join(CONV_CALLS)}  # called by conv jobs at their addresses"
+ADDRESS_CALLS = {"conv": CONV_CALLS, "matmul": ("_mm",)}
+ADDRESS_CALLS_IMPORT = (f"from {HELPER_MODULE} import {', '.join(sorted({f for fs in ADDRESS_CALLS.values() for f in fs}))}"
+                        "  # called by kernel jobs at their addresses")
 
 
-def conv_call_signatures(sig: list[str], operands: int, has_bias: bool) -> list[tuple[str, ...]]:
-    """The signatures CONV_CALLS are called with by a conv kernel of signature `sig` (p, x, w[, b],
-    epilogue inputs..., y, outputs..., scratch; `operands` of them before y): exactly the types of
-    the arguments its jobs pass, since a call at an address checks none. The bias is w[:0] when there
-    is none; y is the first written output (the conv's result, or the epilogue's output it works in)."""
-    x, w, scratch = sig[1], sig[2], sig[-1]
-    b, y = sig[3] if has_bias else w, sig[1 + operands]
+def address_calls(step: Step, job_fns: list[str], sig: list[str], operands: int) -> list[tuple[str, tuple[str, ...]]]:
+    """(helper, signature) of each ADDRESS_CALLS entry the kernel of `step` (signature `sig`: p,
+    operands..., y, outputs..., scratch; `operands` of them before y) calls, in its order in KA: the
+    signature is exactly the types of the arguments its jobs pass, since a call at an address checks
+    none. A conv's bias is w[:0] when there is none; y is the first written output (the template's
+    result, or the epilogue's output it works in)."""
+    if not job_fns or step.op not in ADDRESS_CALLS:
+        return []
+    x, w, y = sig[1], sig[2], sig[1 + operands]
     i, flag = SCALAR_INT64, "scalar:bool"
-    band = ("int64", scratch, i, i, i, i, i, i, x, w, b, y, flag)
+    if step.op == "matmul":  # _mm(M, N, K, a, lda, b, ldb, c, ldc, accumulate, bias, use_bias)
+        return [("_mm", (i, i, i, x, i, w, i, y, i, flag, y, flag))]
+    has_bias = bool(step.params["has_bias"])
+    b = sig[3] if has_bias else w
+    band = ("int64", sig[-1], i, i, i, i, i, i, x, w, b, y, flag)
     plane = ("int64", i, i, x, w, b, y, flag, "int64", "int64", x, x)
-    return [band, plane]
-
-
-def conv_calls(step: Step, job_fns: list[str]) -> bool:
-    """Whether the kernel of `step` calls CONV_CALLS at addresses (a conv's jobs do)."""
-    return step.op == "conv" and bool(job_fns)
+    return list(zip(CONV_CALLS, [band, plane]))[:2 if int(step.params["group"]) > 1 else 1]
 
 
 def job_functions(src: str) -> list[str]:
@@ -415,25 +433,36 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
     kernel_modules: dict[str, str] = {}   # module name -> source
     step_kernel: dict[int, tuple[str, list[str], list[str]]] = {}
     step_code: dict[int, tuple[str, str]] = {}  # step -> (its kernel, the kernel module's source), for code_log
+    step_wrapper: dict[int, str] = {}  # step -> the shared prange wrapper its driver calls (parallel kernels)
     for k in layout.kernel_index:
         step = plan.steps[k]
         src, args = render_kernel(step, plan)
         kind = step.kind.value + (f"_{step.op}" if step.op else "")
+        job_fns = job_functions(src)
+        wrapper = ""
+        if job_fns:  # the prange wrapper goes to a module of its own, shared by every kernel of its form
+            src, wrapper = split_wrapper(src, args)
+            wname = "parallel_" + hashlib.sha256(wrapper.encode()).hexdigest()[:16]
+            if f"onnxjit_{wname}" not in kernel_modules:
+                kernel_modules[f"onnxjit_{wname}"] = kernel_module_source("parallel (a prange running the jobs at L[0], then L[1], on every thread)", wrapper.replace("def KERNEL(", f"def {wname}("))
+                parts.append(f"from onnxjit_{wname} import {wname}")
         # the hash names the module: it covers everything the module holds (transpose and expand
         # share a loop, not a kernel name)
         h = hashlib.sha256(f"{kind}\n{src}".encode()).hexdigest()[:16]
-        job_fns = job_functions(src)
         if h not in kernels:
             name = f"{kind}_{h}"
             kernels[h] = name
             module = f"onnxjit_kernel_{h}"
-            if (uses_helpers(src) or conv_calls(step, job_fns)) and HELPER_MODULE not in kernel_modules:
+            calls_helpers = bool(job_fns) and step.op in ADDRESS_CALLS
+            if (uses_helpers(src) or calls_helpers) and HELPER_MODULE not in kernel_modules:
                 kernel_modules[HELPER_MODULE] = HELPER_SOURCE  # imported before its users
-            if conv_calls(step, job_fns) and CONV_CALLS_IMPORT not in parts:
-                parts.append(CONV_CALLS_IMPORT)
+            if calls_helpers and ADDRESS_CALLS_IMPORT not in parts:
+                parts.append(ADDRESS_CALLS_IMPORT)
             kernel_modules[module] = kernel_module_source(kind, src.replace("def KERNEL(", f"def {name}("))
-            parts.append(f"from {module} import {', '.join([name] + [f'{f} as {name}{f}' for f in job_fns])}")
+            parts.append(f"from {module} import {', '.join(([] if job_fns else [name]) + [f'{f} as {name}{f}' for f in job_fns])}")
         step_kernel[k] = (kernels[h], args, job_fns)
+        if job_fns:
+            step_wrapper[k] = wname
         step_code[k] = (kernels[h], kernel_modules[f"onnxjit_kernel_{h}"])
     L = len(layout.kernel_index) + 1
     imports_end = len(parts)
@@ -505,15 +534,12 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
             if job_fns:  # a parallel kernel: its jobs' addresses (then a conv's helpers'), in adjacent entries of K, come first
                 inner = (SCALAR_INT64, SCALAR_INT64, "int64") + tuple(sig)
                 keys = [(fname + f, inner, "") for f in job_fns]
-                if conv_calls(step, job_fns):
-                    owner = f"{fname}{tuple(sig)}"
-                    calls = zip(CONV_CALLS, conv_call_signatures(sig, len(operands), bool(step.params["has_bias"])))
-                    keys += [(f, s, owner) for f, s in list(calls)[:2 if int(step.params["group"]) > 1 else 1]]
+                keys += [(f, s, f"{fname}{tuple(sig)}") for f, s in address_calls(step, job_fns, sig, len(operands))]
                 at = [table.setdefault(key, len(table)) for key in keys]
                 call_args = [f"view(K, {at[0]}, {len(at)})"] + call_args
                 specs = [("K", (RefKind.CONST, at[0]), (RefKind.CONST, len(at)))] + specs
                 sig = ["int64"] + sig
-            index = table.setdefault((fname, tuple(sig), ""), len(table))
+            index = table.setdefault((step_wrapper.get(k, fname), tuple(sig), ""), len(table))
             nodes = ", ".join(f"{n.op_type} '{safe_comment(n.name)}'" for n in step.nodes)
             # the plan step's name (as `onnxjit explain` and the profile name it), then the shared kernel it calls
             lines = [f"    # [{k}] {step.name} -> {fname}: {nodes}"[:200],

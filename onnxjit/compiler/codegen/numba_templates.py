@@ -406,8 +406,10 @@ SKELETONS["matmul"] = '''
             rem //= d
             ia += i * q[5 + RB + r]
             ib += i * q[5 + 2 * RB + r]
-        _mm(r1 - r0, c1 - c0, K, a[(ia * M + r0) * K:], K, b[ib * K * N + c0:], N,
-            y[(bt * M + r0) * N + c0:], N, False, y[:0], False)
+        # _mm, at its address (numba_gen.ADDRESS_CALLS): linked, it compiled again in every MatMul kernel
+        call_kernel(KA[MM_AT], np.int64(r1 - r0), np.int64(c1 - c0), np.int64(K), a[(ia * M + r0) * K:], np.int64(K),
+                    b[ib * K * N + c0:], np.int64(N), y[(bt * M + r0) * N + c0:], np.int64(N), np.bool_(False), y[:0],
+                    np.bool_(False))
 '''
 
 SKELETONS["gemm"] = '''

@@ -309,12 +309,13 @@ class NumbaExecutable:
 
     def _costliest_first(self, jobs: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
         """The order workers take jobs in: the shared helpers conv jobs call at their addresses (the
-        costliest functions, seconds each), parallel kernels (a prange wrapper costs seconds), then the
-        other kernels, then drivers (no kernel code in them: they call kernels at their addresses).
+        costliest functions, seconds each), parallel kernels' jobs (the heavy templates), then the
+        other kernels and the prange wrappers (shared, a quarter second each), then drivers (no
+        kernel code in them: they call kernels at their addresses).
         A function the table lists more than once (a helper, for each conv kernel) is one job.
-        One kernel that calls the shared helpers goes first and the others after the parallel kernels
-        that do not, so that a second worker rarely compiles the helpers again before the first has
-        cached them."""
+        One kernel that calls the shared helpers (or a conv helper, which calls them too) goes first
+        and the others after the parallel kernels that do not, so that a second worker rarely
+        compiles the helpers again before the first has cached them."""
         def rank(job: tuple[str, tuple[str, ...]]) -> int:
             fn = getattr(self.module, job[0])
             source = self.module_info.kernel_modules.get(fn.py_func.__module__)
@@ -322,12 +323,12 @@ class NumbaExecutable:
                 return 4  # a driver
             if fn.py_func.__module__ == HELPER_MODULE:
                 return 0
-            parallel = "parallel=True" in source
+            parallel = "def _jobs(" in source
             return (1 if parallel else 3) + (uses_helpers(source) and parallel)
 
         unique = list({(id(getattr(self.module, name)), sig): (name, sig) for name, sig in jobs}.values())
         ranked = sorted(unique, key=rank)
-        first = next((j for j in ranked if rank(j) == 2), None)
+        first = None if ranked and rank(ranked[0]) == 0 else next((j for j in ranked if rank(j) == 2), None)
         return ([first] if first else []) + [j for j in ranked if j is not first]
 
     @staticmethod
