@@ -379,3 +379,29 @@ def test_triton_kernel_profile_counts(triton_model: Path) -> None:
     for _ in range(2):
         sess.run(None, FEED)
     _check_counts(sess, 2, "TritonExecutionProvider")
+
+
+def test_profile_mode_runs_parallel_templates(tmp_path: Path) -> None:
+    """MatMul and Conv are parallel templates: their driver calls a shared wrapper that runs the
+    kernel's jobs at the addresses it is given. Profile mode calls that wrapper the same way, so the
+    results equal the unprofiled session's and each template is one timed row per run."""
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.standard_normal((16, 8)).astype(np.float32), "W"),
+             numpy_helper.from_array(rng.standard_normal((4, 2, 3, 3)).astype(np.float32), "K")]
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["m"], name="mm"), helper.make_node("Relu", ["m"], ["r"], name="relu"),
+             helper.make_node("Reshape", ["r", "shape"], ["img"], name="reshape"),
+             helper.make_node("Conv", ["img", "K"], ["y"], name="conv", pads=[1, 1, 1, 1])]
+    inits.append(numpy_helper.from_array(np.array([-1, 2, 2, 2], np.int64), "shape"))
+    graph = helper.make_graph(nodes, "templates", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 16])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    path = tmp_path / "templates.onnx"
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    feed = {"x": rng.standard_normal((3, 16)).astype(np.float32)}
+    expected = _session(path).run(None, feed)[0]
+    sess = _session(path, **{"onnxjit.profile_kernels": "1"})
+    for _ in range(3):
+        np.testing.assert_array_equal(sess.run(None, feed)[0], expected)
+    rows = {r.name: r for r in sess.kernel_profile().rows}
+    plan = sess.executable.plan
+    templates = [s.name for s in plan.steps if s.kind.value == "template"]
+    assert len(templates) == 2 and all(rows[t].calls == 3 for t in templates)

@@ -44,6 +44,13 @@ class KernelCall:
     entry: int
     kernel: str
     operands: tuple[Operand, ...]
+    # the function the driver calls, when it is not `kernel` itself: a parallel kernel's shared wrapper
+    # (numba_gen's parallel modules), which runs the kernel's jobs at the addresses its first operand holds
+    function: str = ""
+
+    @property
+    def called(self) -> str:
+        return self.function or self.kernel
 
 
 # (parameter, start, length) of one operand for one binding; start -1: the whole parameter

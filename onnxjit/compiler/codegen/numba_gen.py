@@ -508,7 +508,7 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
     step_calls: list[list[KernelCall]] = []
     for seg in layout.segments:
         body = []
-        calls_as_data: list[tuple[int, int, str, list]] = []  # (step, K entry, kernel, operand specs)
+        calls_as_data: list[tuple[int, int, str, list, str]] = []  # (step, K entry, kernel, operand specs, wrapper)
         for k in seg.steps:
             step = plan.steps[k]
             if step.kind is StepKind.VIEW:
@@ -545,7 +545,7 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
             lines = [f"    # [{k}] {step.name} -> {fname}: {nodes}"[:200],
                      f"    call_kernel(K[{index}], {', '.join(call_args)})"]
             body += lines
-            calls_as_data.append((k, index, fname, specs))
+            calls_as_data.append((k, index, fname, specs, step_wrapper.get(k, "")))
         names = [ref(v) for v in seg.args_in + seg.args_out]
         dname = f"segment_{seg.index}"
         sig = fixed + names
@@ -565,8 +565,8 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
             parts.append(f"\n{DRIVER_JIT}\ndef {part}({', '.join(sig)}):\n" + "\n".join(chunk) + "\n")
         drivers.append(seg_parts)
         step_calls.append([KernelCall(k, index, fname, tuple(Operand(sig.index(p), start, length)
-                                                             for p, start, length in specs))
-                           for k, index, fname, specs in calls_as_data])
+                                                             for p, start, length in specs), wrapper)
+                           for k, index, fname, specs, wrapper in calls_as_data])
     parts.insert(imports_end, "\n# K, the kernel addresses the runtime passes the drivers:\n" + "\n".join(
         f"#   K[{i}] {name}({', '.join(sig)})" for i, (name, sig, _) in enumerate(table)))
     module = NumbaModule("\n".join(parts), drivers, len(kernels), orders, [(n, s) for n, s, _ in table], driver_sigs,

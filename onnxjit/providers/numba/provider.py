@@ -509,7 +509,7 @@ class NumbaExecutable:
         # the calls' operands and the events' args depend on the binding only: made once per binding
         calls = vars(b).get("kernel_calls")
         if calls is None:
-            calls = b.kernel_calls = [(c.step, getattr(self.module, c.kernel), kernel_calls.bind(c, b.P), c.kernel)
+            calls = b.kernel_calls = [(c.step, getattr(self.module, c.called), kernel_calls.bind(c, b.P), c.kernel)
                                       for c in self.module_info.step_calls[si]]
         event_args: dict[int, dict[str, Any]] = vars(b).setdefault("event_args", {}) if profiler is not None else {}
         for k, kernel, bound, kernel_name in calls:
