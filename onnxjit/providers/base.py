@@ -21,6 +21,11 @@ CPU_ALIAS = "CPUExecutionProvider"
 ALIASES: dict[str, ProviderName] = {"CUDAExecutionProvider": ProviderName.TRITON, CPU_ALIAS: ProviderName.NUMBA}
 
 
+def truthy(value: Any) -> bool:
+    """A provider option or session config value read as a flag ('1', 'true', 'yes', 'on')."""
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
 class Executable(Protocol):
     """What a provider returns for a model: a callable over a dict of feeds."""
 

@@ -314,15 +314,12 @@ def _requested(providers: Any) -> str | None:
     return named.value
 
 
-def _truthy(v: Any) -> bool:
-    return str(v).strip().lower() in ("1", "true", "yes", "on")
-
-
 def init_session(session: Any, folder_arg: Any, sess_options: Any, providers: Any, provider_options: Any,
                  kwargs: dict) -> None:
     """InferenceSession(folder): check the artifact, then build the session from its model with the
     folder as the cache root (see the module's docstring)."""
     from onnxjit.errors import NoSuchFile
+    from onnxjit.providers.base import truthy
     from onnxjit.providers.triton.device import cuda_available
     from onnxjit.runtime.options import SessionOptions
     from onnxjit.runtime.session import InferenceSession
@@ -346,7 +343,7 @@ def init_session(session: Any, folder_arg: Any, sess_options: Any, providers: An
     build = builds.get(wanted) if wanted else None
     build = build if isinstance(build, dict) else None
     config = getattr(sess_options, "_config", {}) if sess_options is not None else {}
-    strict = _truthy(config[STRICT_KEY]) if STRICT_KEY in config else bool((build or {}).get("strict", False))
+    strict = truthy(config[STRICT_KEY]) if STRICT_KEY in config else bool((build or {}).get("strict", False))
     compiling = wanted in ("NumbaExecutionProvider", "TritonExecutionProvider")
     reasons = [problem] if problem else []
     if build is None and compiling and not problem:

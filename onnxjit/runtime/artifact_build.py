@@ -212,6 +212,8 @@ def _build_numba_in_child(model: str, folder: Path, shapes: list[dict[str, tuple
 def _build_numba_here(model: str, folder: Path, shapes: list[dict[str, tuple[int, ...]]], strict: bool,
                       progress: Progress | None = None) -> dict[str, Any]:
     """build_numba in this process (which must not have imported any generated module yet)."""
+    import sys
+
     import onnxjit
     from onnxjit.providers.triton.aot import zero_feeds
 
@@ -235,12 +237,12 @@ def _build_numba_here(model: str, folder: Path, shapes: list[dict[str, tuple[int
         before = sess.compile_stats()["compiled"]
         sess.run(None, f)
         checks.append(sess.compile_stats()["compiled"] - before)
-    modules = [Path(ex.path)] + [Path(sys_module(n).__file__) for n in ex.module_info.kernel_modules]
+    modules = [Path(ex.path)] + [Path(sys.modules[n].__file__) for n in ex.module_info.kernel_modules]
     variants = []
     for name, sig in ex.module_info.kernel_table:
         module = getattr(ex.module, name).py_func.__module__
         variants.append({"function": name, "signature": list(sig),
-                         "module": artifact.file_entry(root, Path(sys_module(module).__file__))["path"]})
+                         "module": artifact.file_entry(root, Path(sys.modules[module].__file__))["path"]})
     variants += [{"function": d, "module": artifact.file_entry(root, Path(ex.path))["path"]}
                  for parts in ex.module_info.drivers for d in parts]
     build = {"provider": "NumbaExecutionProvider", "versions": artifact.versions("NumbaExecutionProvider"),
@@ -249,12 +251,6 @@ def _build_numba_here(model: str, folder: Path, shapes: list[dict[str, tuple[int
              "variants": variants, "files": [artifact.file_entry(root, p) for p in modules]}
     manifest = _write(root, "NumbaExecutionProvider", build)
     return {**stats, "checks": list(zip(_shapes_json(feeds), checks)), "folder": str(root), "manifest": str(manifest)}
-
-
-def sys_module(name: str) -> Any:
-    import sys
-
-    return sys.modules[name]
 
 
 def _fingerprint() -> str:

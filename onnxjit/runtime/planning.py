@@ -18,12 +18,11 @@ from onnxjit.compiler import loader
 from onnxjit.compiler.fusion.plan import KernelPlan
 from onnxjit.compiler.fusion.planner import build_plan
 from onnxjit.compiler.fusion.policy import FusionPolicy, resolve_planner
-from onnxjit.compiler.passes.free_dims import pin_dims_by_denotation
 from onnxjit.errors import Fail, InvalidArgument
 from onnxjit.providers.base import ALIASES, ProviderName
 from onnxjit.runtime.model_config import loads_config_from_model, options_from_model
 from onnxjit.runtime.options import SessionOptions
-from onnxjit.runtime.session import _untyped_as, optimized_model, with_initializer_overrides
+from onnxjit.runtime.session import _untyped_as, optimized_model, with_session_options
 
 # short names the command line takes besides the providers' own
 SHORT_NAMES = {"numba": ProviderName.NUMBA, "cpu": ProviderName.NUMBA, "triton": ProviderName.TRITON,
@@ -69,8 +68,7 @@ def plan(model: str | os.PathLike | bytes | ModelProto, policy: Any = None,
     proto, _ = loader.load_model_proto(model)
     if loads_config_from_model(so):
         so = options_from_model(proto)
-    proto = with_initializer_overrides(proto, so._initializers)
-    proto = pin_dims_by_denotation(proto, so._free_dim_by_denotation)
+    proto = with_session_options(proto, so)
     optimised = optimized_model(proto, int(so.graph_optimization_level))[0]
     supports = None
     if which is ProviderName.TRITON:

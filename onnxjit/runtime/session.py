@@ -109,8 +109,7 @@ class InferenceSession:
                 self._profiler = profiling.start(self._sess_options)
         # what get_session_options() returns: another copy, whose changes do not act (as onnxruntime)
         self._reported_options = self._sess_options._copy()
-        proto = self._apply_initializer_overrides(proto)
-        proto = pin_dims_by_denotation(proto, self._sess_options._free_dim_by_denotation)
+        proto = with_session_options(proto, self._sess_options)
         self._declared_dim_params = _declared_dim_params(proto)
         self._providers = prov.resolve(list(providers) if providers is not None else None,
                                        list(provider_options) if provider_options is not None else None)
@@ -216,9 +215,6 @@ class InferenceSession:
         path = self._sess_options.optimized_model_filepath
         if path:
             save_optimized_model(self._model, path, self._sess_options._config)
-
-    def _apply_initializer_overrides(self, proto: ModelProto) -> ModelProto:
-        return with_initializer_overrides(proto, self._sess_options._initializers)
 
     def _prepare(self):
         from onnxjit.providers.base import ProviderName
@@ -458,6 +454,14 @@ class InferenceSession:
     def _sess(self) -> InferenceSession:
         """onnxruntime's inner session is this one (code written for it passes ``sess._sess`` to SessionIOBinding)."""
         return self
+
+
+def with_session_options(proto: ModelProto, options: SessionOptions) -> ModelProto:
+    """The model as the session options change it before anything reads it (a session and
+    onnxjit.plan alike): their add_initializer values swapped in, and the free dimensions they pin
+    by denotation fixed."""
+    proto = with_initializer_overrides(proto, options._initializers)
+    return pin_dims_by_denotation(proto, options._free_dim_by_denotation)
 
 
 def with_initializer_overrides(proto: ModelProto, extra: dict[str, np.ndarray]) -> ModelProto:

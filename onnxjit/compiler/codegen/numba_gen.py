@@ -387,6 +387,12 @@ def address_calls(step: Step, job_fns: list[str], sig: list[str], operands: int)
     return list(zip(CONV_CALLS, [band, plane]))[:2 if int(step.params["group"]) > 1 else 1]
 
 
+def ref_text(r: Ref) -> str:
+    """A view bound as the driver's source spells it: a constant, or an entry of the parameter table P."""
+    kind, v = r
+    return str(v) if kind is RefKind.CONST else f"P[{v}]"
+
+
 def job_functions(src: str) -> list[str]:
     """The job functions a parallel kernel calls at addresses L[0], L[1] (none for a serial kernel)."""
     return [f for f in ("_jobs", "_after") if f"def {f}(" in src and "call_kernel(L[" in src]
@@ -475,22 +481,9 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
         r = layout.resolve(v)
         return layout.const_offset[r][0] if layout.kind.get(r) == "const" else layout.dtypes[r]
 
-    def ref(v: str) -> str:
-        r = layout.resolve(v)
-        kind = layout.kind.get(r)
-        if kind == "const":
-            dt, off, n = layout.const_offset[r]
-            return f"view(C_{dt}, {off}, {n})"
-        if kind in ("work", "bind"):
-            u = located_index[r]
-            arena = ("W_" if kind == "work" else "B_") + layout.dtypes[r]
-            return f"view({arena}, P[{L + 2 * u}], P[{L + 2 * u + 1}])"
-        if r not in arg_ids:
-            arg_ids[r] = len(arg_ids)
-        return f"a{arg_ids[r]}"
-
     def spec(v: str) -> tuple[str, Ref | None, Ref | None]:
-        """ref(v) as data (kernel_calls.py): the driver parameter it views, the view's start and length."""
+        """How a driver passes value `v` to a kernel, as data (kernel_calls.py): the driver parameter,
+        and the start and length of its view of it (None: the whole parameter, a segment argument)."""
         r = layout.resolve(v)
         kind = layout.kind.get(r)
         if kind == "const":
@@ -500,7 +493,14 @@ def render_numba(plan: KernelPlan, layout: Layout) -> NumbaModule:
             u = located_index[r]
             arena = ("W_" if kind == "work" else "B_") + layout.dtypes[r]
             return arena, (RefKind.P, L + 2 * u), (RefKind.P, L + 2 * u + 1)
-        return ref(v), None, None
+        if r not in arg_ids:
+            arg_ids[r] = len(arg_ids)
+        return f"a{arg_ids[r]}", None, None
+
+    def ref(v: str) -> str:
+        """spec(v) as the driver's source text."""
+        param, start, length = spec(v)
+        return param if start is None else f"view({param}, {ref_text(start)}, {ref_text(length)})"
 
     drivers, orders, driver_sigs = [], [], []
     fixed = arena_names(layout)

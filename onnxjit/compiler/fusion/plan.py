@@ -60,6 +60,12 @@ class Step:
         return [n.op_type for n in self.nodes]
 
 
+# a colour per step kind, for pictures of a plan (to_dot; the fusion-research notebook's drawing)
+STEP_COLOURS = {StepKind.ELEMENTWISE: "#8dd3c7", StepKind.REDUCTION: "#fdb462", StepKind.TEMPLATE: "#80b1d3",
+                StepKind.COPY: "#bebada", StepKind.VIEW: "#eeeeee", StepKind.SHAPE: "#dddddd",
+                StepKind.HOST: "#fb8072"}
+
+
 class Why(enum.Enum):
     """Why a node started a step of its own (FusionDecision.why)."""
     FUSION_DISABLED = "fusion disabled"
@@ -148,10 +154,6 @@ class KernelPlan:
     def to_dot(self) -> str:
         """The plan as Graphviz DOT text: one box per step (coloured by kind, labelled with its name and
         op types), an edge per value passed between steps. Render with `dot -Tsvg`, or show the text."""
-        colours = {StepKind.ELEMENTWISE: "#8dd3c7", StepKind.REDUCTION: "#fdb462", StepKind.TEMPLATE: "#80b1d3",
-                   StepKind.COPY: "#bebada", StepKind.VIEW: "#eeeeee", StepKind.SHAPE: "#dddddd",
-                   StepKind.HOST: "#fb8072"}
-
         def q(*parts: str) -> str:  # a DOT string literal, one line per part (model names may hold anything)
             esc = [t.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") for t in parts]
             return '"' + "\\n".join(esc) + '"'
@@ -161,7 +163,7 @@ class KernelPlan:
         for i, s in enumerate(self.steps):
             ops = ",".join(dict.fromkeys(s.op_types))
             label = q(f"[{i}] {s.name}", f"{s.kind.value}{':' + s.op if s.op else ''}: {ops}")
-            lines.append(f"  s{i} [label={label}, fillcolor={q(colours[s.kind])}];")
+            lines.append(f"  s{i} [label={label}, fillcolor={q(STEP_COLOURS[s.kind])}];")
             for o in s.outputs:
                 producer[o] = i
         for v in self.inputs:
@@ -181,10 +183,9 @@ class KernelPlan:
 
     def describe(self, why: bool = False) -> str:
         """Human-readable plan, as `onnxjit explain` prints it; with `why`, the "why not fused" log too."""
-        n_nodes = sum(len(s.nodes) for s in self.steps)
-        lines = [f"plan: {len(self.steps)} steps, {len(self.kernel_steps)} kernels, "
-                 f"{len(self.host_steps)} host steps ({sum(len(s.nodes) for s in self.host_steps)} nodes on the "
-                 f"reference fallback), {n_nodes} nodes"]
+        n = self.summary()
+        lines = [f"plan: {n['steps']} steps, {n['kernels']} kernels, {n['host_steps']} host steps "
+                 f"({n['host_nodes']} nodes on the reference fallback), {n['nodes']} nodes"]
         for i, s in enumerate(self.steps):
             what = s.kind.value + (f":{s.op}" if s.op else "")
             ops = ",".join(s.op_types)

@@ -14,7 +14,6 @@ Where the knobs come from, first match wins:
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -99,9 +98,6 @@ class FusionPolicy:
             if getattr(self, name) != getattr(FusionPolicy, name):
                 out[CONFIG_PREFIX + name] = str(getattr(self, name))
         return out
-
-    def replace(self, **changes: Any) -> FusionPolicy:
-        return dataclasses.replace(self, **changes)
 
     def planner(self, supports: Callable[[Any], bool] | None = None):
         """The default planner with these knobs; `supports(step)` says what the backend compiles."""

@@ -389,8 +389,10 @@ class NumbaExecutable:
         """Runs may overlap (several threads on one session): bindings are shared, read-only once
         built; each run takes its own work arenas (see _BoundShapes)."""
         use_threads(self.threads)
-        if self.profiling:
-            return self._run_profiled(feeds)
+        return self._run_profiled(feeds) if self.profiling else self._run_guarded(feeds)
+
+    def _run_guarded(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        """`_run`, under the lock parallel kernels take turns under when there is one (parallel_guard)."""
         if self._guard is None:
             return self._run(feeds)
         with self._guard:
@@ -404,11 +406,7 @@ class NumbaExecutable:
         timed: list[tuple[int, int]] = []
         self._profile_local.timed = timed
         t0 = perf_counter_ns()
-        if self._guard is None:
-            results = self._run(feeds)
-        else:
-            with self._guard:
-                results = self._run(feeds)
+        results = self._run_guarded(feeds)
         self.kernel_times.add_run(timed, perf_counter_ns() - t0)
         return results
 

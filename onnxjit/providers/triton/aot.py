@@ -126,12 +126,6 @@ def compile_variant(variant: Variant, target: Any) -> Any:
     return compile(variant.src, target=target, options=variant.options)
 
 
-def compile_launch(fn: Any, args: tuple, meta: dict, target: Any) -> tuple[str, Any]:
-    """(Triton's cache key, compiled kernel) for one launch, as JITFunction.run would compile it on `target`."""
-    variant = variant_of(fn, args, meta, target)
-    return variant.cache_hash, compile_variant(variant, target)
-
-
 Recorded = dict[str, tuple[Variant, list[int]]]  # cache hash -> (variant, indices of the buckets that launch it)
 
 
@@ -212,7 +206,6 @@ def compile_model(model: Any, target: str, shapes: Shapes | list[Shapes] | None 
     stats.update(plan_kernels=len(ex.layout.kernel_index), host_steps=len(ex.plan.host_steps),
                  module=str(ex.path), cache_root=str(ex.cache_root),
                  buckets=[{k: list(v.shape) for k, v in f.items()} for f in feeds])
-    stats["feeds"] = stats["buckets"][0] if len(stats["buckets"]) == 1 else stats["buckets"]
     return stats
 
 

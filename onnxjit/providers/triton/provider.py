@@ -24,7 +24,7 @@ from onnxjit.compiler.fusion.plan import KernelPlan, StepKind
 from onnxjit.compiler.ir import Model, outer_scope_names
 from onnxjit.errors import Fail, OnnxJitError, RuntimeException
 from onnxjit.providers import cache, code_log, run_control
-from onnxjit.providers.base import ProviderName
+from onnxjit.providers.base import ProviderName, truthy
 from onnxjit.providers.plan_support import host_op, import_generated, shape_steps_per_segment
 from onnxjit.providers.profile_events import KernelTimes, event_name, step_args
 from onnxjit.providers.triton.device import Device, current_device, use_triton_cache
@@ -32,10 +32,6 @@ from onnxjit.providers.triton.device import Device, current_device, use_triton_c
 
 # Input-shape signatures whose bindings (and their launches' work buffers) a session keeps.
 BINDING_TABLE_SIZE = 64
-
-
-def _truthy(v: Any) -> bool:
-    return str(v).strip().lower() in ("1", "true", "yes", "on")
 
 
 class TritonProvider:
@@ -74,7 +70,7 @@ class TritonExecutable:
         policy = resolve_planner(provider_options.get("fusion_policy"), config, triton_gen.supports)
         self.plan: KernelPlan = build_plan(model, policy)
         self.layout: Layout = build_layout(self.plan)
-        tf32 = _truthy(provider_options.get("allow_tf32", config.get("onnxjit.triton_allow_tf32", "0")))
+        tf32 = truthy(provider_options.get("allow_tf32", config.get("onnxjit.triton_allow_tf32", "0")))
         self.module_info = render_triton(self.plan, self.layout, GenOptions("tf32" if tf32 else "ieee"))
         code_log.emit(self.plan, self.module_info.step_code, self.name)  # ONNXJIT_LOGS / ONNXJIT_DUMP_CODE
         self.key = cache.cache_key(self.module_info.source, *_versions(self.device))
